@@ -1,0 +1,608 @@
+/* hn-test.c: the integration-test harness (see hn-test.h). */
+#define G_LOG_DOMAIN "hoinghi-test"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "libhoinghi/hn-health.h"
+#include "libhoinghi/hn-http.h"
+
+#include "hn-test.h"
+
+#define READY_TIMEOUT_US (20 * G_USEC_PER_SEC)
+#define POLL_INTERVAL_US (20 * 1000)
+
+struct _HnTestDaemon
+{
+  GPid pid;
+  gboolean reaped;
+  int wait_status;
+  guint16 port;
+  char *url;
+  char *tmpdir;
+  char *data_dir;
+  char *log_path;
+};
+
+struct _HnTestXvfb
+{
+  GPid pid;
+  char *display;
+  char *previous_display;
+};
+
+/**
+ * hn_test_init:
+ * @argc: from main()
+ * @argv: from main()
+ *
+ * g_test_init() with isolated XDG directories, so no test reads or writes
+ * the developer's own configuration.
+ */
+void
+hn_test_init (int *argc, char ***argv)
+{
+  g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+}
+
+static char *
+top_dir (const char *variable)
+{
+  const char *value = g_getenv (variable);
+
+  if (value == NULL || *value == '\0')
+    g_error ("%s is not set: run the tests through 'make check'", variable);
+  return g_strdup (value);
+}
+
+/**
+ * hn_test_build_path:
+ * @relative: a path inside the build tree, e.g. "mcu/hoinghi-mcu"
+ *
+ * Returns: (transfer full): the absolute path.
+ */
+char *
+hn_test_build_path (const char *relative)
+{
+  g_autofree char *top = top_dir ("HN_TOP_BUILDDIR");
+
+  return g_build_filename (top, relative, NULL);
+}
+
+/**
+ * hn_test_source_path:
+ * @relative: a path inside the source tree, e.g. "data/units"
+ *
+ * Returns: (transfer full): the absolute path.
+ */
+char *
+hn_test_source_path (const char *relative)
+{
+  g_autofree char *top = top_dir ("HN_TOP_SRCDIR");
+
+  return g_build_filename (top, relative, NULL);
+}
+
+/**
+ * hn_test_make_tmpdir:
+ * @label: a word naming what the directory is for
+ *
+ * Made under tests/tmp/ of the build tree, where a failed test's files
+ * can be looked at; `make clean` removes them.
+ *
+ * Returns: (transfer full): the new, empty directory.
+ */
+char *
+hn_test_make_tmpdir (const char *label)
+{
+  g_autofree char *root = hn_test_build_path ("tests/tmp");
+  g_autofree char *template = NULL;
+  char *path;
+
+  g_assert_cmpint (g_mkdir_with_parents (root, 0755), ==, 0);
+  template = g_strdup_printf ("%s/%s-XXXXXX", root, label);
+  path = g_mkdtemp (g_steal_pointer (&template));
+  g_assert_nonnull (path);
+  return path;
+}
+
+/**
+ * hn_test_remove_tree:
+ * @path: a directory (or file) to remove with everything below it
+ */
+void
+hn_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_unlink (path);
+      return;
+    }
+  dir = g_dir_open (path, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      hn_test_remove_tree (child);
+    }
+  g_rmdir (path);
+}
+
+/**
+ * hn_test_free_port:
+ *
+ * Binds 127.0.0.1:0 and returns the port the kernel chose.  Another
+ * process could take it before the daemon binds it; the daemon start
+ * retries with a new port when that happens.
+ *
+ * Returns: a TCP port that was free a moment ago.
+ */
+guint16
+hn_test_free_port (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* Runs in the child between fork and exec: die with the test. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static gboolean
+reap (GPid pid, int *wait_status, gboolean block)
+{
+  pid_t done;
+
+  do
+    done = waitpid (pid, wait_status, block ? 0 : WNOHANG);
+  while (done < 0 && errno == EINTR);
+  return done == pid;
+}
+
+static char *
+read_log (const char *path)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return g_strdup ("(no log)");
+  return g_steal_pointer (&text);
+}
+
+static gboolean
+spawn_daemon (HnTestDaemon *daemon, const char *program, const char *const *extra_args,
+              GError **error)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *path = hn_test_build_path (program);
+  int log_fd;
+  gboolean spawned;
+
+  g_ptr_array_add (args, g_strdup (path));
+  g_ptr_array_add (args, g_strdup_printf ("--listen=127.0.0.1:%u", daemon->port));
+  g_ptr_array_add (args, g_strdup_printf ("--data-dir=%s", daemon->data_dir));
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (args, g_strdup (extra_args[i]));
+  g_ptr_array_add (args, NULL);
+
+  log_fd = open (daemon->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (log_fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot open %s",
+                   daemon->log_path);
+      return FALSE;
+    }
+  spawned = g_spawn_async_with_pipes_and_fds (NULL, (const char *const *) args->pdata, NULL,
+                                              G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL,
+                                              -1, log_fd, log_fd, NULL, NULL, 0, &daemon->pid,
+                                              NULL, NULL, NULL, error);
+  close (log_fd);
+  daemon->reaped = FALSE;
+  return spawned;
+}
+
+static gboolean
+wait_ready (HnTestDaemon *daemon, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_US;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(JsonObject) health = NULL;
+
+      if (reap (daemon->pid, &daemon->wait_status, FALSE))
+        {
+          g_autofree char *log = read_log (daemon->log_path);
+
+          daemon->reaped = TRUE;
+          g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
+                       "the daemon exited before it was ready (status %d): %s",
+                       daemon->wait_status, log);
+          return FALSE;
+        }
+      health = hn_health_probe (daemon->url, 1, NULL);
+      if (health != NULL)
+        return TRUE;
+      g_usleep (POLL_INTERVAL_US);
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+               "the daemon did not answer /healthz in time; its log: %s", daemon->log_path);
+  return FALSE;
+}
+
+/**
+ * hn_test_daemon_start:
+ * @program: the program's path in the build tree, e.g. "mcu/hoinghi-mcu"
+ * @extra_args: (nullable) (array zero-terminated=1): more arguments
+ * @error: why it did not come up (with its log)
+ *
+ * Starts the daemon on a free loopback port with a fresh data directory
+ * and returns once /healthz answers.
+ *
+ * Returns: (transfer full) (nullable): the running daemon.
+ */
+HnTestDaemon *
+hn_test_daemon_start (const char *program, const char *const *extra_args, GError **error)
+{
+  g_autoptr(HnTestDaemon) daemon = g_new0 (HnTestDaemon, 1);
+  g_autofree char *base = g_path_get_basename (program);
+
+  daemon->reaped = TRUE;
+  daemon->tmpdir = hn_test_make_tmpdir (base);
+  daemon->data_dir = g_build_filename (daemon->tmpdir, "data", NULL);
+  daemon->log_path = g_build_filename (daemon->tmpdir, "daemon.log", NULL);
+
+  /* The port may be taken between hn_test_free_port() and the bind. */
+  for (int attempt = 0; attempt < 3; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      daemon->port = hn_test_free_port ();
+      g_free (daemon->url);
+      daemon->url = g_strdup_printf ("http://127.0.0.1:%u", daemon->port);
+      if (!spawn_daemon (daemon, program, extra_args, error))
+        return NULL;
+      if (wait_ready (daemon, &local_error))
+        return g_steal_pointer (&daemon);
+      if (!daemon->reaped || !strstr (local_error->message, "already in use"))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE, "no free port found");
+  return NULL;
+}
+
+/**
+ * hn_test_daemon_get_url:
+ * @daemon: a started daemon
+ *
+ * Returns: (transfer none): its base URL.
+ */
+const char *
+hn_test_daemon_get_url (HnTestDaemon *daemon)
+{
+  return daemon->url;
+}
+
+/**
+ * hn_test_daemon_get_data_dir:
+ * @daemon: a started daemon
+ *
+ * Returns: (transfer none): its data directory.
+ */
+const char *
+hn_test_daemon_get_data_dir (HnTestDaemon *daemon)
+{
+  return daemon->data_dir;
+}
+
+/**
+ * hn_test_daemon_get_port:
+ * @daemon: a started daemon
+ *
+ * Returns: its port.
+ */
+guint16
+hn_test_daemon_get_port (HnTestDaemon *daemon)
+{
+  return daemon->port;
+}
+
+/**
+ * hn_test_daemon_get_pid:
+ * @daemon: a started daemon
+ *
+ * Returns: its process id.
+ */
+GPid
+hn_test_daemon_get_pid (HnTestDaemon *daemon)
+{
+  return daemon->pid;
+}
+
+/**
+ * hn_test_daemon_get_log:
+ * @daemon: a started daemon
+ *
+ * Returns: (transfer full): what it wrote to stdout and stderr so far.
+ */
+char *
+hn_test_daemon_get_log (HnTestDaemon *daemon)
+{
+  return read_log (daemon->log_path);
+}
+
+/**
+ * hn_test_daemon_stop:
+ * @daemon: a started daemon
+ * @signal_number: e.g. SIGTERM
+ * @timeout_ms: how long to wait for it to exit before SIGKILL
+ *
+ * Returns: its exit code, 128 + the signal that ended it, or -1 when it
+ *   had to be killed after @timeout_ms.
+ */
+int
+hn_test_daemon_stop (HnTestDaemon *daemon, int signal_number, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  if (!daemon->reaped)
+    {
+      kill (daemon->pid, signal_number);
+      while (!reap (daemon->pid, &daemon->wait_status, FALSE))
+        {
+          if (g_get_monotonic_time () > deadline)
+            {
+              kill (daemon->pid, SIGKILL);
+              reap (daemon->pid, &daemon->wait_status, TRUE);
+              daemon->reaped = TRUE;
+              return -1;
+            }
+          g_usleep (POLL_INTERVAL_US);
+        }
+      daemon->reaped = TRUE;
+    }
+  if (WIFEXITED (daemon->wait_status))
+    return WEXITSTATUS (daemon->wait_status);
+  return 128 + WTERMSIG (daemon->wait_status);
+}
+
+/**
+ * hn_test_daemon_free:
+ * @daemon: (nullable): a daemon, running or not
+ *
+ * Kills and reaps it if it still runs and removes its directory.
+ */
+void
+hn_test_daemon_free (HnTestDaemon *daemon)
+{
+  if (daemon == NULL)
+    return;
+  if (!daemon->reaped)
+    {
+      kill (daemon->pid, SIGKILL);
+      reap (daemon->pid, &daemon->wait_status, TRUE);
+    }
+  if (daemon->tmpdir != NULL)
+    hn_test_remove_tree (daemon->tmpdir);
+  g_free (daemon->url);
+  g_free (daemon->tmpdir);
+  g_free (daemon->data_dir);
+  g_free (daemon->log_path);
+  g_free (daemon);
+}
+
+/**
+ * hn_test_run:
+ * @argv: (array zero-terminated=1): the program (a path in the build tree
+ *   when relative) and its arguments
+ * @env_overrides: (nullable) (array zero-terminated=1): "NAME=VALUE" pairs
+ *   laid over the test's environment
+ * @standard_output: (out) (optional): what it printed
+ * @standard_error: (out) (optional): what it complained
+ *
+ * Returns: its exit code, or 128 + the signal that ended it.
+ */
+int
+hn_test_run (const char *const *argv, const char *const *env_overrides, char **standard_output,
+             char **standard_error)
+{
+  g_auto(GStrv) env = g_get_environ ();
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+
+  for (guint i = 0; env_overrides != NULL && env_overrides[i] != NULL; i++)
+    {
+      g_auto(GStrv) pair = g_strsplit (env_overrides[i], "=", 2);
+
+      env = g_environ_setenv (env, pair[0], pair[1] != NULL ? pair[1] : "", TRUE);
+    }
+  g_ptr_array_add (args, g_path_is_absolute (argv[0]) ? g_strdup (argv[0])
+                                                      : hn_test_build_path (argv[0]));
+  for (guint i = 1; argv[i] != NULL; i++)
+    g_ptr_array_add (args, g_strdup (argv[i]));
+  g_ptr_array_add (args, NULL);
+
+  g_spawn_sync (NULL, (char **) args->pdata, env, 0, die_with_parent, NULL, standard_output,
+                standard_error, &wait_status, &error);
+  g_assert_no_error (error);
+  if (WIFEXITED (wait_status))
+    return WEXITSTATUS (wait_status);
+  return 128 + WTERMSIG (wait_status);
+}
+
+/**
+ * hn_test_http:
+ * @method: e.g. "GET"
+ * @url: the full URL
+ * @headers: (nullable) (array zero-terminated=1): name, value, name, value…
+ * @content_type: (nullable): the body's type
+ * @body: (nullable): the body
+ * @body_length: its length, or -1 when NUL-terminated
+ * @response_body: (out) (optional): the answer's body
+ *
+ * Returns: the HTTP status, or 0 when the request failed at transport.
+ */
+guint
+hn_test_http (const char *method, const char *url, const char *const *headers,
+              const char *content_type, const char *body, gssize body_length,
+              char **response_body)
+{
+  g_autoptr(SoupSession) session = hn_http_session_new (30);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (msg);
+  for (guint i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), headers[i],
+                                  headers[i + 1]);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, body_length < 0 ? strlen (body) : (gsize) body_length);
+
+      soup_message_set_request_body_from_bytes (msg, content_type, bytes);
+    }
+  answer = soup_session_send_and_read (session, msg, NULL, &error);
+  if (answer == NULL)
+    {
+      g_test_message ("%s %s failed: %s", method, url, error->message);
+      return 0;
+    }
+  if (response_body != NULL)
+    *response_body = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+  return soup_message_get_status (msg);
+}
+
+/**
+ * hn_test_xvfb_start:
+ * @error: why no display could be had
+ *
+ * Starts a private Xvfb and points DISPLAY at it (GDK_BACKEND=x11).  Xvfb
+ * writes its display number to a pipe once it accepts clients, so there
+ * is nothing to guess or wait for.
+ *
+ * Returns: (transfer full) (nullable): the display.
+ */
+HnTestXvfb *
+hn_test_xvfb_start (GError **error)
+{
+  g_autoptr(HnTestXvfb) xvfb = g_new0 (HnTestXvfb, 1);
+  g_autofree char *program = g_find_program_in_path ("Xvfb");
+  g_autofree char *fd_text = NULL;
+  int pipe_fds[2];
+  char buffer[32] = { 0 };
+  gssize got = 0;
+  gboolean spawned;
+
+  if (program == NULL)
+    {
+      g_set_error_literal (error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
+                           "Xvfb is not installed (Debian package xvfb)");
+      return NULL;
+    }
+  if (!g_unix_open_pipe (pipe_fds, FD_CLOEXEC, error))
+    return NULL;
+  fd_text = g_strdup_printf ("%d", 3);
+  {
+    const char *argv[] = { program, "-displayfd", fd_text, "-nolisten", "tcp", "-screen", "0",
+                           "1280x800x24", NULL };
+    int source_fds[] = { pipe_fds[1] };
+    int target_fds[] = { 3 };
+
+    spawned = g_spawn_async_with_pipes_and_fds (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD
+                                                | G_SPAWN_STDOUT_TO_DEV_NULL
+                                                | G_SPAWN_STDERR_TO_DEV_NULL,
+                                                die_with_parent, NULL, -1, -1, -1, source_fds,
+                                                target_fds, 1, &xvfb->pid, NULL, NULL, NULL,
+                                                error);
+  }
+  close (pipe_fds[1]);
+  if (!spawned)
+    {
+      close (pipe_fds[0]);
+      return NULL;
+    }
+  /* Blocks until Xvfb is ready or has died (the pipe then closes). */
+  for (gssize n; got < (gssize) sizeof buffer - 1
+                 && (n = read (pipe_fds[0], buffer + got, sizeof buffer - 1 - got)) != 0;)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        break;
+      got += n;
+      if (memchr (buffer, '\n', got) != NULL)
+        break;
+    }
+  close (pipe_fds[0]);
+  g_strstrip (buffer);
+  if (*buffer == '\0')
+    {
+      g_set_error_literal (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "Xvfb did not start");
+      return NULL;
+    }
+  xvfb->display = g_strdup_printf (":%s", buffer);
+  xvfb->previous_display = g_strdup (g_getenv ("DISPLAY"));
+  g_setenv ("DISPLAY", xvfb->display, TRUE);
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  return g_steal_pointer (&xvfb);
+}
+
+/**
+ * hn_test_xvfb_free:
+ * @xvfb: (nullable): a display from hn_test_xvfb_start()
+ *
+ * Stops Xvfb and restores DISPLAY.
+ */
+void
+hn_test_xvfb_free (HnTestXvfb *xvfb)
+{
+  int status;
+
+  if (xvfb == NULL)
+    return;
+  if (xvfb->pid > 0)
+    {
+      kill (xvfb->pid, SIGTERM);
+      reap (xvfb->pid, &status, TRUE);
+    }
+  if (xvfb->previous_display != NULL)
+    g_setenv ("DISPLAY", xvfb->previous_display, TRUE);
+  else
+    g_unsetenv ("DISPLAY");
+  g_free (xvfb->display);
+  g_free (xvfb->previous_display);
+  g_free (xvfb);
+}

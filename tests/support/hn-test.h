@@ -1,0 +1,50 @@
+/* hn-test.h: the test harness of hoinghi's integration tests.
+ *
+ * Temporary data directories, free loopback ports, our daemons started
+ * and waited for (by polling /healthz), programs run to completion, a
+ * small HTTP client, and an Xvfb display for GTK tests.  Every process a
+ * test starts dies with the test process (PR_SET_PDEATHSIG), so a failed
+ * assertion never leaves a daemon behind; what it wrote stays under
+ * tests/tmp/ in the build tree for a look.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+void hn_test_init (int *argc, char ***argv);
+
+char *hn_test_build_path (const char *relative);
+char *hn_test_source_path (const char *relative);
+char *hn_test_make_tmpdir (const char *label);
+void hn_test_remove_tree (const char *path);
+guint16 hn_test_free_port (void);
+
+typedef struct _HnTestDaemon HnTestDaemon;
+
+HnTestDaemon *hn_test_daemon_start (const char *program, const char *const *extra_args,
+                                    GError **error);
+const char *hn_test_daemon_get_url (HnTestDaemon *daemon);
+const char *hn_test_daemon_get_data_dir (HnTestDaemon *daemon);
+guint16 hn_test_daemon_get_port (HnTestDaemon *daemon);
+GPid hn_test_daemon_get_pid (HnTestDaemon *daemon);
+char *hn_test_daemon_get_log (HnTestDaemon *daemon);
+int hn_test_daemon_stop (HnTestDaemon *daemon, int signal_number, guint timeout_ms);
+void hn_test_daemon_free (HnTestDaemon *daemon);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestDaemon, hn_test_daemon_free)
+
+int hn_test_run (const char *const *argv, const char *const *env_overrides, char **standard_output,
+                 char **standard_error);
+
+guint hn_test_http (const char *method, const char *url, const char *const *headers,
+                    const char *content_type, const char *body, gssize body_length,
+                    char **response_body);
+
+typedef struct _HnTestXvfb HnTestXvfb;
+
+HnTestXvfb *hn_test_xvfb_start (GError **error);
+void hn_test_xvfb_free (HnTestXvfb *xvfb);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestXvfb, hn_test_xvfb_free)
+
+G_END_DECLS

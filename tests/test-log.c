@@ -1,0 +1,43 @@
+/* test-log.c: the text form of structured log records. */
+#include "config.h"
+
+#include <glib.h>
+
+#include "libhoinghi/hn-log.h"
+
+static void
+test_line_has_time_domain_level_fields (void)
+{
+  const GLogField fields[] = {
+    { "GLIB_DOMAIN", "hoinghi-mcu", -1 },
+    { "PRIORITY", "4", -1 },
+    { "MESSAGE", "room opened", -1 },
+    { "CODE_FILE", "mcu.c", -1 },
+    { "HN_ROOM", "giao-ban", -1 },
+    { "HN_BINARY", "\x01\x02", 2 },
+  };
+  /* 2021-08-01T09:00:00.250Z */
+  g_autofree char *line = hn_log_format_line (G_LOG_LEVEL_WARNING, fields, G_N_ELEMENTS (fields),
+                                              G_GINT64_CONSTANT (1627808400250000));
+
+  g_assert_cmpstr (line, ==,
+                   "2021-08-01T09:00:00.250Z hoinghi-mcu WARNING: room opened HN_ROOM=giao-ban\n");
+}
+
+static void
+test_line_without_message (void)
+{
+  const GLogField fields[] = { { "GLIB_DOMAIN", "hoinghi", -1 } };
+  g_autofree char *line = hn_log_format_line (G_LOG_LEVEL_DEBUG, fields, 1, 0);
+
+  g_assert_cmpstr (line, ==, "1970-01-01T00:00:00.000Z hoinghi DEBUG: (no message)\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/log/line", test_line_has_time_domain_level_fields);
+  g_test_add_func ("/log/no-message", test_line_without_message);
+  return g_test_run ();
+}
