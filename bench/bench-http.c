@@ -32,8 +32,8 @@ static void
 bare_echo (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
            gpointer user_data)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   g_autofree char *text = NULL;
   gsize length;
   const char *data = g_bytes_get_data (bytes, &length);
@@ -54,8 +54,8 @@ static void
 hn_echo (HnServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
          gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = hn_http_read_json (msg, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = hn_http_read_json (msg, &error);
 
   if (node == NULL)
     hn_http_respond_error (msg, error);
@@ -67,7 +67,7 @@ static gpointer
 server_thread (gpointer data)
 {
   Server *s = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   GSList *uris;
 
   g_main_context_push_thread_default (s->context);
@@ -119,8 +119,8 @@ static double
 measure (gboolean use_hn, double *p50, double *p99)
 {
   Server s = { 0 };
-  g_autoptr(SoupSession) session = hn_http_session_new (30);
-  g_autoptr(GBytes) body = g_bytes_new_static (BODY, strlen (BODY));
+  g_autoptr (SoupSession) session = hn_http_session_new (30);
+  g_autoptr (GBytes) body = g_bytes_new_static (BODY, strlen (BODY));
   g_autofree double *latencies = g_new (double, REQUESTS);
   GThread *thread;
   gint64 start;
@@ -140,8 +140,8 @@ measure (gboolean use_hn, double *p50, double *p99)
   start = g_get_monotonic_time ();
   for (int i = 0; i < REQUESTS; i++)
     {
-      g_autoptr(SoupMessage) msg = soup_message_new ("POST", s.url);
-      g_autoptr(GBytes) answer = NULL;
+      g_autoptr (SoupMessage) msg = soup_message_new ("POST", s.url);
+      g_autoptr (GBytes) answer = NULL;
       gint64 t0 = g_get_monotonic_time ();
 
       soup_message_set_request_body_from_bytes (msg, "application/json", body);

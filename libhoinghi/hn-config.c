@@ -154,9 +154,11 @@ on_option (const char *option_name, const char *value, gpointer data, GError **e
       return TRUE;
     }
   if (g_str_equal (option_name, "--data-dir") || g_str_equal (option_name, "-d"))
-    id = SERVER_GROUP "\x1f" "data-dir";
+    id = SERVER_GROUP "\x1f"
+                      "data-dir";
   else if (g_str_equal (option_name, "--listen") || g_str_equal (option_name, "-l"))
-    id = SERVER_GROUP "\x1f" "listen";
+    id = SERVER_GROUP "\x1f"
+                      "listen";
   else
     id = g_hash_table_lookup (self->options, option_name);
 
@@ -213,13 +215,13 @@ hn_config_create_option_group (HnConfig *self)
 {
   const GOptionEntry shared[] = {
     { "config", 'c', 0, G_OPTION_ARG_CALLBACK, (gpointer) on_option,
-      N_("Read settings from FILE (a keyfile); options given here win"), N_("FILE") },
+      N_ ("Read settings from FILE (a keyfile); options given here win"), N_ ("FILE") },
     { "data-dir", 'd', 0, G_OPTION_ARG_CALLBACK, (gpointer) on_option,
-      N_("Keep data (database, recordings) in DIR"), N_("DIR") },
+      N_ ("Keep data (database, recordings) in DIR"), N_ ("DIR") },
     { "listen", 'l', 0, G_OPTION_ARG_CALLBACK, (gpointer) on_option,
-      N_("Listen for HTTP on HOST:PORT"), N_("HOST:PORT") },
+      N_ ("Listen for HTTP on HOST:PORT"), N_ ("HOST:PORT") },
     { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) on_option,
-      N_("Log debug messages too"), NULL },
+      N_ ("Log debug messages too"), NULL },
     { NULL },
   };
   GOptionGroup *group;
@@ -231,7 +233,7 @@ hn_config_create_option_group (HnConfig *self)
   g_option_group_add_entries (group, shared);
   if (self->extra_entries->len > 0)
     {
-      g_autoptr(GArray) entries = g_array_copy (self->extra_entries);
+      g_autoptr (GArray) entries = g_array_copy (self->extra_entries);
       GOptionEntry terminator = { NULL };
 
       g_array_append_val (entries, terminator);
@@ -254,7 +256,7 @@ gboolean
 hn_parse_host_port (const char *text, char **host, guint16 *port, GError **error)
 {
   g_autofree char *host_part = NULL;
-  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr (GInetAddress) address = NULL;
   const char *port_part;
   guint64 port_value;
 
@@ -298,8 +300,8 @@ hn_parse_host_port (const char *text, char **host, guint16 *port, GError **error
 
 bad:
   g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
-               _("“%s” is not a listening address: write HOST:PORT with an IP address, e.g. "
-                 "127.0.0.1:8080 or [::1]:8080"),
+               _ ("“%s” is not a listening address: write HOST:PORT with an IP address, e.g. "
+                  "127.0.0.1:8080 or [::1]:8080"),
                text);
   return FALSE;
 }
@@ -319,11 +321,11 @@ parse_bool (const char *value, gboolean *out)
 static gboolean
 check_declared (HnConfig *self, GKeyFile *file, GError **error)
 {
-  g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
+  g_auto (GStrv) groups = g_key_file_get_groups (file, NULL);
 
   for (guint i = 0; groups[i] != NULL; i++)
     {
-      g_auto(GStrv) keys = g_key_file_get_keys (file, groups[i], NULL, NULL);
+      g_auto (GStrv) keys = g_key_file_get_keys (file, groups[i], NULL, NULL);
 
       for (guint j = 0; keys != NULL && keys[j] != NULL; j++)
         {
@@ -332,7 +334,7 @@ check_declared (HnConfig *self, GKeyFile *file, GError **error)
           if (!g_hash_table_contains (self->declared, id))
             {
               g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
-                           _("%s: unknown setting “%s” in group [%s]; check its spelling"),
+                           _ ("%s: unknown setting “%s” in group [%s]; check its spelling"),
                            self->config_file, keys[j], groups[i]);
               return FALSE;
             }
@@ -347,8 +349,8 @@ apply_shared_settings (HnConfig *self, GError **error)
   g_autofree char *listen = g_key_file_get_string (self->merged, SERVER_GROUP, "listen", NULL);
   g_autofree char *data_dir = g_key_file_get_string (self->merged, SERVER_GROUP, "data-dir", NULL);
   g_autofree char *verbose = g_key_file_get_string (self->merged, SERVER_GROUP, "verbose", NULL);
-  g_autofree char *max_body = g_key_file_get_string (self->merged, SERVER_GROUP, "max-body-bytes",
-                                                     NULL);
+  g_autofree char *max_body
+      = g_key_file_get_string (self->merged, SERVER_GROUP, "max-body-bytes", NULL);
 
   if (!hn_parse_host_port (listen != NULL ? listen : self->default_listen, &self->listen_host,
                            &self->listen_port, error))
@@ -367,8 +369,8 @@ apply_shared_settings (HnConfig *self, GError **error)
 
   if (verbose != NULL && !parse_bool (verbose, &self->verbose))
     {
-      g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
-                   _("verbose must be true or false, not “%s”"), verbose);
+      g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _ ("verbose must be true or false, not “%s”"),
+                   verbose);
       return FALSE;
     }
 
@@ -379,7 +381,7 @@ apply_shared_settings (HnConfig *self, GError **error)
       if (!g_ascii_string_to_unsigned (max_body, 10, 1024, 64 * 1024 * 1024, &value, NULL))
         {
           g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
-                       _("max-body-bytes must be a number from 1024 to 67108864, not “%s”"),
+                       _ ("max-body-bytes must be a number from 1024 to 67108864, not “%s”"),
                        max_body);
           return FALSE;
         }
@@ -411,13 +413,13 @@ hn_config_load (HnConfig *self, GError **error)
 
   if (self->config_file != NULL)
     {
-      g_autoptr(GError) local_error = NULL;
+      g_autoptr (GError) local_error = NULL;
 
       if (!g_key_file_load_from_file (self->merged, self->config_file, G_KEY_FILE_NONE,
                                       &local_error))
         {
           g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
-                       _("cannot read the configuration file %s: %s"), self->config_file,
+                       _ ("cannot read the configuration file %s: %s"), self->config_file,
                        local_error->message);
           return FALSE;
         }
@@ -428,7 +430,7 @@ hn_config_load (HnConfig *self, GError **error)
   g_hash_table_iter_init (&iter, self->cli_values);
   while (g_hash_table_iter_next (&iter, &id, &value))
     {
-      g_auto(GStrv) parts = g_strsplit (id, "\x1f", 2);
+      g_auto (GStrv) parts = g_strsplit (id, "\x1f", 2);
 
       g_key_file_set_string (self->merged, parts[0], parts[1], value);
     }
@@ -457,8 +459,8 @@ hn_config_ensure_data_dir (HnConfig *self, GError **error)
       int saved = errno;
 
       g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
-                   _("cannot create the data directory %s: %s; choose another with "
-                     "--data-dir DIR or fix its permissions"),
+                   _ ("cannot create the data directory %s: %s; choose another with "
+                      "--data-dir DIR or fix its permissions"),
                    self->data_dir, g_strerror (saved));
       return FALSE;
     }
@@ -467,8 +469,8 @@ hn_config_ensure_data_dir (HnConfig *self, GError **error)
       int saved = errno;
 
       g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
-                   _("the data directory %s is not writable: %s; choose another with "
-                     "--data-dir DIR or fix its permissions"),
+                   _ ("the data directory %s is not writable: %s; choose another with "
+                      "--data-dir DIR or fix its permissions"),
                    self->data_dir, g_strerror (saved));
       return FALSE;
     }

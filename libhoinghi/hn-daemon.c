@@ -61,8 +61,8 @@ hn_daemon_class_init (HnDaemonClass *klass)
    * hn_daemon_stop() was called: the moment to tell peers goodbye and
    * flush what must not be lost.  The loop still runs during emission.
    */
-  signals[SIGNAL_STOPPING] = g_signal_new ("stopping", G_TYPE_FROM_CLASS (klass),
-                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_STOPPING] = g_signal_new ("stopping", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -157,11 +157,10 @@ fail (HnDaemon *self, const GError *error, int code)
 static gboolean
 parse_args (HnDaemon *self, int *argc, char ***argv, gboolean *show_version, GError **error)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
   GOptionGroup *group = hn_config_create_option_group (self->config);
   const GOptionEntry version_entry[] = {
-    { "version", 'V', 0, G_OPTION_ARG_NONE, show_version, N_("Print the version and exit"),
-      NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, show_version, N_ ("Print the version and exit"), NULL },
     { NULL },
   };
 
@@ -175,7 +174,7 @@ parse_args (HnDaemon *self, int *argc, char ***argv, gboolean *show_version, GEr
   if (*argc > 1)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("unexpected argument “%s”; see --help"), (*argv)[1]);
+                   _ ("unexpected argument “%s”; see --help"), (*argv)[1]);
       return FALSE;
     }
   return TRUE;
@@ -197,7 +196,7 @@ parse_args (HnDaemon *self, int *argc, char ***argv, gboolean *show_version, GEr
 int
 hn_daemon_run (HnDaemon *self, int argc, char **argv, HnDaemonSetupFunc setup, gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   gboolean show_version = FALSE;
 
@@ -231,7 +230,7 @@ hn_daemon_run (HnDaemon *self, int argc, char **argv, HnDaemonSetupFunc setup, g
 
   url = hn_server_get_url (self->server);
   /* TRANSLATORS: "hoinghi-mcu: listening on http://127.0.0.1:8443 (data: /var/lib/hoinghi)" */
-  g_print (_("%s: listening on %s (data: %s)\n"), self->program, url,
+  g_print (_ ("%s: listening on %s (data: %s)\n"), self->program, url,
            hn_config_get_data_dir (self->config));
   fflush (stdout);
 

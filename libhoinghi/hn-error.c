@@ -5,7 +5,16 @@
 
 #include "hn-error.h"
 
-G_DEFINE_QUARK (hn-error-quark, hn_error)
+/**
+ * hn_error_quark:
+ *
+ * Returns: the quark of the %HN_ERROR domain.
+ */
+GQuark
+hn_error_quark (void)
+{
+  return g_quark_from_static_string ("hn-error-quark");
+}
 
 /* The one place where an error code meets HTTP.  Indexed by HnError. */
 static const struct

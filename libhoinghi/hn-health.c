@@ -14,8 +14,8 @@
 static SoupMessage *
 build_request (const char *base_url, GError **error)
 {
-  g_autoptr(GUri) base = NULL;
-  g_autoptr(GUri) uri = NULL;
+  g_autoptr (GUri) base = NULL;
+  g_autoptr (GUri) uri = NULL;
   const char *scheme;
 
   base = g_uri_parse (base_url, SOUP_HTTP_URI_FLAGS, NULL);
@@ -24,8 +24,7 @@ build_request (const char *base_url, GError **error)
       || (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0))
     {
       g_set_error (error, HN_ERROR, HN_ERROR_INVALID,
-                   _("“%s” is not a service address: write e.g. http://127.0.0.1:8080"),
-                   base_url);
+                   _ ("“%s” is not a service address: write e.g. http://127.0.0.1:8080"), base_url);
       return NULL;
     }
   uri = g_uri_parse_relative (base, "/healthz", SOUP_HTTP_URI_FLAGS, error);
@@ -37,14 +36,14 @@ build_request (const char *base_url, GError **error)
 static JsonObject *
 parse_answer (const char *base_url, SoupMessage *msg, GBytes *body, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
   JsonNode *root;
   gsize length;
   const char *data = g_bytes_get_data (body, &length);
 
   if (soup_message_get_status (msg) != SOUP_STATUS_OK)
     {
-      g_set_error (error, HN_ERROR, HN_ERROR_UNAVAILABLE, _("%s answered %u %s instead of OK."),
+      g_set_error (error, HN_ERROR, HN_ERROR_UNAVAILABLE, _ ("%s answered %u %s instead of OK."),
                    base_url, soup_message_get_status (msg), soup_message_get_reason_phrase (msg));
       return NULL;
     }
@@ -52,7 +51,7 @@ parse_answer (const char *base_url, SoupMessage *msg, GBytes *body, GError **err
       || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, HN_ERROR, HN_ERROR_UNAVAILABLE,
-                   _("%s answered, but not like a hoinghi service."), base_url);
+                   _ ("%s answered, but not like a hoinghi service."), base_url);
       return NULL;
     }
   return json_object_ref (json_node_get_object (root));
@@ -61,7 +60,7 @@ parse_answer (const char *base_url, SoupMessage *msg, GBytes *body, GError **err
 static void
 set_unreachable (GError **error, const char *base_url, const GError *cause)
 {
-  g_set_error (error, HN_ERROR, HN_ERROR_UNAVAILABLE, _("Cannot reach %s: %s"), base_url,
+  g_set_error (error, HN_ERROR, HN_ERROR_UNAVAILABLE, _ ("Cannot reach %s: %s"), base_url,
                cause->message);
 }
 
@@ -78,10 +77,10 @@ set_unreachable (GError **error, const char *base_url, const GError *cause)
 JsonObject *
 hn_health_probe (const char *base_url, guint timeout_seconds, GError **error)
 {
-  g_autoptr(SoupSession) session = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (SoupSession) session = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) local_error = NULL;
 
   g_return_val_if_fail (base_url != NULL, NULL);
 
@@ -119,10 +118,10 @@ probe_data_free (gpointer data)
 static void
 on_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  g_autoptr (GTask) task = user_data;
   ProbeData *probe = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = NULL;
   JsonObject *object;
 
   body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
@@ -160,8 +159,8 @@ void
 hn_health_probe_async (const char *base_url, guint timeout_seconds, GCancellable *cancellable,
                        GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
   ProbeData *probe;
 
   g_task_set_source_tag (task, hn_health_probe_async);

@@ -46,7 +46,7 @@ hn_json_check_depth (const char *data, gsize length, guint max_depth, GError **e
           if (++depth > max_depth)
             {
               g_set_error (error, HN_ERROR, HN_ERROR_INVALID_JSON,
-                           _("The JSON body is nested more than %u levels deep."), max_depth);
+                           _ ("The JSON body is nested more than %u levels deep."), max_depth);
               return FALSE;
             }
         }
@@ -79,9 +79,9 @@ JsonNode *
 hn_http_read_json (SoupServerMessage *msg, GError **error)
 {
   SoupMessageBody *body;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) parse_error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (GError) parse_error = NULL;
   const char *data;
   gsize length;
   const char *end;
@@ -91,8 +91,8 @@ hn_http_read_json (SoupServerMessage *msg, GError **error)
   if (!is_json_content_type (msg))
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_UNSUPPORTED_MEDIA_TYPE,
-                           _("The request body must be JSON, sent with "
-                             "Content-Type: application/json."));
+                           _ ("The request body must be JSON, sent with "
+                              "Content-Type: application/json."));
       return NULL;
     }
 
@@ -102,13 +102,13 @@ hn_http_read_json (SoupServerMessage *msg, GError **error)
   if (length == 0)
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_JSON,
-                           _("The request body is empty; a JSON document was expected."));
+                           _ ("The request body is empty; a JSON document was expected."));
       return NULL;
     }
   if (!g_utf8_validate_len (data, length, &end))
     {
       g_set_error (error, HN_ERROR, HN_ERROR_INVALID_JSON,
-                   _("The request body is not valid UTF-8 (at byte %lu)."),
+                   _ ("The request body is not valid UTF-8 (at byte %lu)."),
                    (unsigned long) (end - data));
       return NULL;
     }
@@ -118,14 +118,14 @@ hn_http_read_json (SoupServerMessage *msg, GError **error)
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, length, &parse_error))
     {
-      g_set_error (error, HN_ERROR, HN_ERROR_INVALID_JSON, _("The request body is not valid JSON: %s"),
-                   parse_error->message);
+      g_set_error (error, HN_ERROR, HN_ERROR_INVALID_JSON,
+                   _ ("The request body is not valid JSON: %s"), parse_error->message);
       return NULL;
     }
   if (json_parser_get_root (parser) == NULL)
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_JSON,
-                           _("The request body is empty; a JSON document was expected."));
+                           _ ("The request body is empty; a JSON document was expected."));
       return NULL;
     }
   return json_node_copy (json_parser_get_root (parser));
@@ -167,8 +167,8 @@ hn_http_respond_json (SoupServerMessage *msg, guint status, JsonNode *node)
 void
 hn_http_respond_error_literal (SoupServerMessage *msg, HnError code, const char *message)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr (JsonNode) root = NULL;
 
   g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
   g_return_if_fail (message != NULL);
@@ -203,8 +203,8 @@ hn_http_respond_error (SoupServerMessage *msg, const GError *error)
                         error->message, "HN_PATH", "%s",
                         g_uri_get_path (soup_server_message_get_uri (msg)));
       hn_http_respond_error_literal (msg, HN_ERROR_INTERNAL,
-                                     _("The server failed to handle the request; the details "
-                                       "are in its log."));
+                                     _ ("The server failed to handle the request; the details "
+                                        "are in its log."));
       return;
     }
   hn_http_respond_error_literal (msg, error->code, error->message);
@@ -218,7 +218,7 @@ hn_http_respond_error (SoupServerMessage *msg, const GError *error)
 void
 hn_http_respond_method_not_allowed (SoupServerMessage *msg, const char *allowed)
 {
-  g_autofree char *text = g_strdup_printf (_("This resource does not take %s; it takes %s."),
+  g_autofree char *text = g_strdup_printf (_ ("This resource does not take %s; it takes %s."),
                                            soup_server_message_get_method (msg), allowed);
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allowed);
@@ -257,13 +257,13 @@ hn_http_get_bearer_token (SoupServerMessage *msg, char **token, GError **error)
   if (value == NULL)
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_UNAUTHORIZED,
-                           _("This call needs a token: send “Authorization: Bearer TOKEN”."));
+                           _ ("This call needs a token: send “Authorization: Bearer TOKEN”."));
       return FALSE;
     }
   if (g_ascii_strncasecmp (value, "Bearer ", 7) != 0)
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_UNAUTHORIZED,
-                           _("The Authorization header must use the Bearer scheme."));
+                           _ ("The Authorization header must use the Bearer scheme."));
       return FALSE;
     }
   start = value + 7;
@@ -275,14 +275,14 @@ hn_http_get_bearer_token (SoupServerMessage *msg, char **token, GError **error)
   if (length == 0 || length > 512)
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_UNAUTHORIZED,
-                           _("The bearer token is empty or too long."));
+                           _ ("The bearer token is empty or too long."));
       return FALSE;
     }
   for (gsize i = 0; i < length; i++)
     if (!is_token68_char (start[i]))
       {
         g_set_error_literal (error, HN_ERROR, HN_ERROR_UNAUTHORIZED,
-                             _("The bearer token contains characters a token cannot have."));
+                             _ ("The bearer token contains characters a token cannot have."));
         return FALSE;
       }
   *token = g_strndup (start, length);

@@ -59,8 +59,8 @@ is_extra_field (const char *key)
 char *
 hn_log_format_line (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gint64 time_us)
 {
-  g_autoptr(GString) line = g_string_new (NULL);
-  g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (time_us / G_USEC_PER_SEC);
+  g_autoptr (GString) line = g_string_new (NULL);
+  g_autoptr (GDateTime) now = g_date_time_new_from_unix_utc (time_us / G_USEC_PER_SEC);
   g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S");
   const char *message = NULL;
   const char *domain = NULL;

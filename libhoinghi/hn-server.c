@@ -54,7 +54,7 @@ reject_too_large (HnServer *self, SoupServerMessage *msg)
   soup_message_body_truncate (soup_server_message_get_request_body (msg));
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
                                 "close");
-  text = g_strdup_printf (_("The request body is larger than the limit of %lu bytes."),
+  text = g_strdup_printf (_ ("The request body is larger than the limit of %lu bytes."),
                           (unsigned long) self->max_body_bytes);
   hn_http_respond_error_literal (msg, HN_ERROR_PAYLOAD_TOO_LARGE, text);
 }
@@ -107,14 +107,17 @@ on_request_finished (SoupServer *soup, SoupServerMessage *msg, gpointer user_dat
   GUri *uri = soup_server_message_get_uri (msg);
   guint status = soup_server_message_get_status (msg);
   gint64 elapsed_us = started != NULL ? g_get_monotonic_time () - *started : 0;
+  const char *path = uri != NULL ? g_uri_get_path (uri) : "?";
 
+  /* One journal field a line. */
+  /* clang-format off */
   g_log_structured (G_LOG_DOMAIN, status >= 500 ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_DEBUG,
-                    "MESSAGE", "%s %s %u", soup_server_message_get_method (msg),
-                    uri != NULL ? g_uri_get_path (uri) : "?", status,
+                    "MESSAGE", "%s %s %u", soup_server_message_get_method (msg), path, status,
                     "HN_METHOD", "%s", soup_server_message_get_method (msg),
-                    "HN_PATH", "%s", uri != NULL ? g_uri_get_path (uri) : "?",
+                    "HN_PATH", "%s", path,
                     "HN_STATUS", "%u", status,
                     "HN_DURATION_US", "%" G_GINT64_FORMAT, elapsed_us);
+  /* clang-format on */
 }
 
 static void
@@ -131,8 +134,8 @@ dispatch (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
                         "handler for %s set no status", path);
       hn_http_respond_error_literal (msg, HN_ERROR_INTERNAL,
-                                     _("The server failed to handle the request; the details "
-                                       "are in its log."));
+                                     _ ("The server failed to handle the request; the details "
+                                        "are in its log."));
     }
 }
 
@@ -140,8 +143,8 @@ static void
 handle_healthz (HnServer *self, SoupServerMessage *msg, const char *path, GHashTable *query,
                 gpointer user_data)
 {
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (JsonNode) root = NULL;
   const char *method = soup_server_message_get_method (msg);
 
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
@@ -169,7 +172,7 @@ static void
 handle_unknown (HnServer *self, SoupServerMessage *msg, const char *path, GHashTable *query,
                 gpointer user_data)
 {
-  g_autofree char *text = g_strdup_printf (_("There is no resource at %s."), path);
+  g_autofree char *text = g_strdup_printf (_ ("There is no resource at %s."), path);
 
   hn_http_respond_error_literal (msg, HN_ERROR_NOT_FOUND, text);
 }
@@ -232,8 +235,7 @@ hn_server_new (const char *service, gsize max_body_bytes)
   self->service = g_strdup (service);
   self->max_body_bytes = max_body_bytes;
   self->soup = soup_server_new ("server-header", NULL, NULL);
-  g_signal_connect_object (self->soup, "request-started", G_CALLBACK (on_request_started), self,
-                           0);
+  g_signal_connect_object (self->soup, "request-started", G_CALLBACK (on_request_started), self, 0);
   g_signal_connect_object (self->soup, "request-finished", G_CALLBACK (on_request_finished), self,
                            0);
   g_signal_connect_object (self->soup, "request-aborted", G_CALLBACK (on_request_finished), self,
@@ -280,9 +282,9 @@ hn_server_add_handler (HnServer *self, const char *path, HnRequestFunc func, gpo
 gboolean
 hn_server_listen (HnServer *self, const char *host, guint16 port, GError **error)
 {
-  g_autoptr(GInetAddress) address = NULL;
-  g_autoptr(GSocketAddress) socket_address = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (GInetAddress) address = NULL;
+  g_autoptr (GSocketAddress) socket_address = NULL;
+  g_autoptr (GError) local_error = NULL;
   GSList *uris;
 
   g_return_val_if_fail (HN_IS_SERVER (self), FALSE);
@@ -291,7 +293,7 @@ hn_server_listen (HnServer *self, const char *host, guint16 port, GError **error
   address = g_inet_address_new_from_string (host);
   if (address == NULL)
     {
-      g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _("“%s” is not an IP address."), host);
+      g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _ ("“%s” is not an IP address."), host);
       return FALSE;
     }
   socket_address = g_inet_socket_address_new (address, port);
@@ -299,13 +301,13 @@ hn_server_listen (HnServer *self, const char *host, guint16 port, GError **error
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
-                     _("port %u on %s is already in use: stop the program using it or choose "
-                       "another with --listen HOST:PORT"),
+                     _ ("port %u on %s is already in use: stop the program using it or choose "
+                        "another with --listen HOST:PORT"),
                      port, host);
       else
         g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
-                     _("cannot listen on %s port %u: %s; choose another address with "
-                       "--listen HOST:PORT"),
+                     _ ("cannot listen on %s port %u: %s; choose another address with "
+                        "--listen HOST:PORT"),
                      host, port, local_error->message);
       return FALSE;
     }

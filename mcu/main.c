@@ -13,12 +13,12 @@
 int
 main (int argc, char **argv)
 {
-  g_autoptr(HnDaemon) daemon = NULL;
+  g_autoptr (HnDaemon) daemon = NULL;
 
   hn_i18n_init ();
   daemon = hn_daemon_new ("hoinghi-mcu",
-                          _("The multipoint control unit: carries audio and video among the "
-                            "sites of a meeting."),
+                          _ ("The multipoint control unit: carries audio and video among the "
+                             "sites of a meeting."),
                           "127.0.0.1:8443");
   return hn_daemon_run (daemon, argc, argv, NULL, NULL);
 }

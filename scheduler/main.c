@@ -13,12 +13,12 @@
 int
 main (int argc, char **argv)
 {
-  g_autoptr(HnDaemon) daemon = NULL;
+  g_autoptr (HnDaemon) daemon = NULL;
 
   hn_i18n_init ();
   daemon = hn_daemon_new ("hoinghi-scheduler",
-                          _("The meeting scheduler: books meetings of the province, its districts "
-                            "and communes."),
+                          _ ("The meeting scheduler: books meetings of the province, its districts "
+                             "and communes."),
                           "127.0.0.1:8080");
   return hn_daemon_run (daemon, argc, argv, NULL, NULL);
 }

@@ -11,8 +11,8 @@
 static gboolean
 parse (HnConfig *config, const char *const *args, GError **error)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   int argc;
   char **argvp;
 
@@ -41,8 +41,8 @@ write_keyfile (const char *dir, const char *text)
 static void
 test_defaults (void)
 {
-  g_autoptr(HnConfig) config = hn_config_new ("hoinghi-test", "127.0.0.1:8080");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (HnConfig) config = hn_config_new ("hoinghi-test", "127.0.0.1:8080");
+  g_autoptr (GError) error = NULL;
   const char *args[] = { NULL };
 
   g_assert_true (parse (config, args, &error));
@@ -58,21 +58,20 @@ static void
 test_command_line_wins (void)
 {
   g_autofree char *dir = hn_test_make_tmpdir ("config");
-  g_autofree char *file = write_keyfile (dir,
-                                         "[server]\n"
-                                         "listen=127.0.0.1:9000\n"
-                                         "data-dir=/srv/from-file\n"
-                                         "max-body-bytes=2048\n"
-                                         "[mcu]\n"
-                                         "api-key-file=/etc/from-file\n"
-                                         "max-rooms=10\n");
+  g_autofree char *file = write_keyfile (dir, "[server]\n"
+                                              "listen=127.0.0.1:9000\n"
+                                              "data-dir=/srv/from-file\n"
+                                              "max-body-bytes=2048\n"
+                                              "[mcu]\n"
+                                              "api-key-file=/etc/from-file\n"
+                                              "max-rooms=10\n");
   g_autofree char *config_arg = g_strdup_printf ("--config=%s", file);
-  g_autoptr(HnConfig) config = hn_config_new ("hoinghi-test", "127.0.0.1:8080");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (HnConfig) config = hn_config_new ("hoinghi-test", "127.0.0.1:8080");
+  g_autoptr (GError) error = NULL;
   g_autofree char *api_key_file = NULL;
   g_autofree char *max_rooms = NULL;
-  const char *args[] = { config_arg, "--listen", "[::1]:9100", "--api-key-file=/run/key", "-v",
-                         NULL };
+  const char *args[]
+      = { config_arg, "--listen", "[::1]:9100", "--api-key-file=/run/key", "-v", NULL };
 
   hn_config_add_option (config, "api-key-file", "mcu", "api-key-file", "key", "FILE");
   hn_config_declare_key (config, "mcu", "max-rooms");
@@ -113,8 +112,8 @@ test_bad_files (void)
     {
       g_autofree char *file = write_keyfile (dir, cases[i].text);
       g_autofree char *config_arg = g_strdup_printf ("--config=%s", file);
-      g_autoptr(HnConfig) config = hn_config_new ("hoinghi-test", "127.0.0.1:8080");
-      g_autoptr(GError) error = NULL;
+      g_autoptr (HnConfig) config = hn_config_new ("hoinghi-test", "127.0.0.1:8080");
+      g_autoptr (GError) error = NULL;
       const char *args[] = { config_arg, NULL };
 
       g_assert_false (parse (config, args, &error));
@@ -127,8 +126,8 @@ test_bad_files (void)
 static void
 test_missing_file (void)
 {
-  g_autoptr(HnConfig) config = hn_config_new ("hoinghi-test", "127.0.0.1:8080");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (HnConfig) config = hn_config_new ("hoinghi-test", "127.0.0.1:8080");
+  g_autoptr (GError) error = NULL;
   const char *args[] = { "--config=/nonexistent/hoinghi.conf", NULL };
 
   g_assert_false (parse (config, args, &error));
@@ -150,16 +149,26 @@ test_host_port (void)
     { "localhost:0", "127.0.0.1", 0 },
     { "0.0.0.0:65535", "0.0.0.0", 65535 },
   };
-  const char *bad[] = { "",          "8080",        "127.0.0.1",      "127.0.0.1:",
-                        ":8080",     "::1:8080",    "[::1]8080",      "127.0.0.1:65536",
-                        "host:8080", "1.2.3.4:-1",  "1.2.3.4:80x",    "[::1:80",
-                        "1.2.3.4:+80", "1.2.3.4: 80" };
+  const char *bad[] = { "",
+                        "8080",
+                        "127.0.0.1",
+                        "127.0.0.1:",
+                        ":8080",
+                        "::1:8080",
+                        "[::1]8080",
+                        "127.0.0.1:65536",
+                        "host:8080",
+                        "1.2.3.4:-1",
+                        "1.2.3.4:80x",
+                        "[::1:80",
+                        "1.2.3.4:+80",
+                        "1.2.3.4: 80" };
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)
     {
       g_autofree char *host = NULL;
       guint16 port = 1;
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       g_assert_true (hn_parse_host_port (good[i].text, &host, &port, &error));
       g_assert_no_error (error);
@@ -170,7 +179,7 @@ test_host_port (void)
     {
       g_autofree char *host = NULL;
       guint16 port = 0;
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       g_test_message ("bad listen address: “%s”", bad[i]);
       g_assert_false (hn_parse_host_port (bad[i], &host, &port, &error));
@@ -191,8 +200,8 @@ test_data_dir (void)
 
   g_assert_true (g_file_set_contents (blocker, "", 0, NULL));
   {
-    g_autoptr(HnConfig) config = hn_config_new ("hoinghi-test", "127.0.0.1:8080");
-    g_autoptr(GError) error = NULL;
+    g_autoptr (HnConfig) config = hn_config_new ("hoinghi-test", "127.0.0.1:8080");
+    g_autoptr (GError) error = NULL;
     const char *args[] = { arg_bad, NULL };
 
     g_assert_true (parse (config, args, &error));
@@ -202,8 +211,8 @@ test_data_dir (void)
     g_assert_false (g_file_test (below_file, G_FILE_TEST_EXISTS));
   }
   {
-    g_autoptr(HnConfig) config = hn_config_new ("hoinghi-test", "127.0.0.1:8080");
-    g_autoptr(GError) error = NULL;
+    g_autoptr (HnConfig) config = hn_config_new ("hoinghi-test", "127.0.0.1:8080");
+    g_autoptr (GError) error = NULL;
     const char *args[] = { arg_good, NULL };
 
     g_assert_true (parse (config, args, &error));

@@ -9,9 +9,9 @@
 #include "support/hn-test.h"
 
 static const char *const daemons[] = { "mcu/hoinghi-mcu", "scheduler/hoinghi-scheduler" };
-static const char *const programs[] = { "mcu/hoinghi-mcu", "scheduler/hoinghi-scheduler",
-                                        "endpoints/hoinghi-endpoint", "ui-gtk/hoinghi-panel",
-                                        "cli/hoinghi" };
+static const char *const programs[]
+    = { "mcu/hoinghi-mcu", "scheduler/hoinghi-scheduler", "endpoints/hoinghi-endpoint",
+        "ui-gtk/hoinghi-panel", "cli/hoinghi" };
 static const char *const english[] = { "LC_ALL=C.UTF-8", "LANGUAGE=", NULL };
 static const char *const vietnamese[] = { "LC_ALL=vi_VN.UTF-8", "LANGUAGE=vi", NULL };
 
@@ -29,7 +29,7 @@ has_vietnamese_locale (void)
 static guint
 count_lines (const char *text)
 {
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   guint n = 0;
 
   for (guint i = 0; lines[i] != NULL; i++)
@@ -46,12 +46,12 @@ test_start_health_stop (gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(HnTestDaemon) daemon = hn_test_daemon_start (program, NULL, &error);
-      g_autoptr(JsonObject) health = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (HnTestDaemon) daemon = hn_test_daemon_start (program, NULL, &error);
+      g_autoptr (JsonObject) health = NULL;
       g_autofree char *base = g_path_get_basename (program);
       g_autofree char *log = NULL;
-      g_autoptr(GSocketListener) listener = NULL;
+      g_autoptr (GSocketListener) listener = NULL;
 
       g_assert_no_error (error);
       health = hn_health_probe (hn_test_daemon_get_url (daemon), 5, &error);
@@ -67,9 +67,9 @@ test_start_health_stop (gconstpointer data)
       /* the port is free again */
       listener = g_socket_listener_new ();
       {
-        g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-        g_autoptr(GSocketAddress) address =
-            g_inet_socket_address_new (loopback, hn_test_daemon_get_port (daemon));
+        g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+        g_autoptr (GSocketAddress) address
+            = g_inet_socket_address_new (loopback, hn_test_daemon_get_port (daemon));
 
         g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM,
                                        G_SOCKET_PROTOCOL_TCP, NULL, NULL, &error);
@@ -82,8 +82,8 @@ static void
 test_port_in_use (gconstpointer data)
 {
   const char *program = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HnTestDaemon) holder = hn_test_daemon_start ("mcu/hoinghi-mcu", NULL, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HnTestDaemon) holder = hn_test_daemon_start ("mcu/hoinghi-mcu", NULL, &error);
   g_autofree char *dir = hn_test_make_tmpdir ("port-in-use");
   g_autofree char *data_dir = g_build_filename (dir, "data", NULL);
   g_autofree char *listen = NULL;
@@ -212,9 +212,9 @@ test_vietnamese (void)
 static void
 test_cli_status (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HnTestDaemon) scheduler =
-      hn_test_daemon_start ("scheduler/hoinghi-scheduler", NULL, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HnTestDaemon) scheduler
+      = hn_test_daemon_start ("scheduler/hoinghi-scheduler", NULL, &error);
   g_autofree char *server = NULL;
   g_autofree char *dead = g_strdup_printf ("--server=http://127.0.0.1:%u", hn_test_free_port ());
   g_autofree char *out = NULL;
@@ -259,8 +259,8 @@ test_cli_status (void)
 static void
 test_endpoint_check (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HnTestDaemon) mcu = hn_test_daemon_start ("mcu/hoinghi-mcu", NULL, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HnTestDaemon) mcu = hn_test_daemon_start ("mcu/hoinghi-mcu", NULL, &error);
   g_autofree char *mcu_arg = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;

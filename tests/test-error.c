@@ -8,7 +8,7 @@
 static void
 test_every_code_has_status_and_name (void)
 {
-  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
 
   for (int code = 0; code < HN_ERROR_N_CODES; code++)
     {
@@ -28,10 +28,10 @@ test_every_code_has_status_and_name (void)
 static void
 test_known_mappings (void)
 {
-  g_autoptr(GError) not_found = g_error_new_literal (HN_ERROR, HN_ERROR_NOT_FOUND, "x");
-  g_autoptr(GError) conflict = g_error_new_literal (HN_ERROR, HN_ERROR_CONFLICT, "x");
-  g_autoptr(GError) too_large = g_error_new_literal (HN_ERROR, HN_ERROR_PAYLOAD_TOO_LARGE, "x");
-  g_autoptr(GError) stale = g_error_new_literal (HN_ERROR, HN_ERROR_PRECONDITION_FAILED, "x");
+  g_autoptr (GError) not_found = g_error_new_literal (HN_ERROR, HN_ERROR_NOT_FOUND, "x");
+  g_autoptr (GError) conflict = g_error_new_literal (HN_ERROR, HN_ERROR_CONFLICT, "x");
+  g_autoptr (GError) too_large = g_error_new_literal (HN_ERROR, HN_ERROR_PAYLOAD_TOO_LARGE, "x");
+  g_autoptr (GError) stale = g_error_new_literal (HN_ERROR, HN_ERROR_PRECONDITION_FAILED, "x");
 
   g_assert_cmpuint (hn_error_http_status (not_found), ==, 404);
   g_assert_cmpstr (hn_error_code_name (not_found), ==, "not-found");
@@ -43,7 +43,7 @@ test_known_mappings (void)
 static void
 test_foreign_and_out_of_range (void)
 {
-  g_autoptr(GError) io = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "x");
+  g_autoptr (GError) io = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "x");
 
   /* another domain's "not found" is not the client's business: 500 */
   g_assert_cmpuint (hn_error_http_status (io), ==, 500);

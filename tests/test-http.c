@@ -29,8 +29,8 @@ static void
 handle_echo (HnServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
              gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
 
   if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
     {
@@ -51,9 +51,9 @@ static void
 handle_whoami (HnServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
                gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *token = NULL;
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_VALUE);
 
   if (!hn_http_get_bearer_token (msg, &token, &error))
     {
@@ -69,8 +69,8 @@ static void
 handle_fail (HnServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
              gpointer user_data)
 {
-  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                                 "secret internal detail");
+  g_autoptr (GError) error
+      = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "secret internal detail");
 
   hn_http_respond_error (msg, error);
 }
@@ -86,7 +86,7 @@ static gpointer
 server_thread (gpointer data)
 {
   Fixture *fixture = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_main_context_push_thread_default (fixture->context);
   fixture->server = hn_server_new ("test-http", LIMIT);
@@ -150,8 +150,8 @@ url (Fixture *fixture, const char *path)
 static JsonObject *
 parse_object (const char *text)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
 
   json_parser_load_from_data (parser, text, -1, &error);
   g_assert_no_error (error);
@@ -163,7 +163,7 @@ parse_object (const char *text)
 static void
 assert_error_body (const char *body, const char *code)
 {
-  g_autoptr(JsonObject) root = parse_object (body);
+  g_autoptr (JsonObject) root = parse_object (body);
   JsonObject *error = json_object_get_object_member (root, "error");
 
   g_assert_nonnull (error);
@@ -176,7 +176,7 @@ test_healthz (Fixture *fixture, gconstpointer data)
 {
   g_autofree char *u = url (fixture, "/healthz");
   g_autofree char *body = NULL;
-  g_autoptr(JsonObject) root = NULL;
+  g_autoptr (JsonObject) root = NULL;
 
   g_assert_cmpuint (hn_test_http ("GET", u, NULL, NULL, NULL, 0, &body), ==, 200);
   root = parse_object (body);
@@ -203,7 +203,7 @@ test_echo (Fixture *fixture, gconstpointer data)
 {
   g_autofree char *u = url (fixture, "/echo");
   g_autofree char *body = NULL;
-  g_autoptr(JsonObject) root = NULL;
+  g_autoptr (JsonObject) root = NULL;
   const char *sent = "{\"title\":\"Giao ban tuần\",\"units\":[\"243\",\"248\"]}";
 
   g_assert_cmpuint (hn_test_http ("POST", u, NULL, "application/json", sent, -1, &body), ==, 200);
@@ -211,9 +211,8 @@ test_echo (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (root, "title"), ==, "Giao ban tuần");
   g_clear_pointer (&body, g_free);
   /* a charset parameter is fine */
-  g_assert_cmpuint (hn_test_http ("POST", u, NULL, "application/json; charset=utf-8", sent, -1,
-                                  &body),
-                    ==, 200);
+  g_assert_cmpuint (
+      hn_test_http ("POST", u, NULL, "application/json; charset=utf-8", sent, -1, &body), ==, 200);
 }
 
 static void
@@ -222,7 +221,7 @@ test_bad_bodies (Fixture *fixture, gconstpointer data)
   g_autofree char *u = url (fixture, "/echo");
   g_autofree char *deep = NULL;
   g_autofree char *deep_in_string = NULL;
-  g_autoptr(GString) nested = g_string_new (NULL);
+  g_autoptr (GString) nested = g_string_new (NULL);
   struct
   {
     const char *content_type;
@@ -261,8 +260,7 @@ test_bad_bodies (Fixture *fixture, gconstpointer data)
   {
     g_autofree char *body = NULL;
 
-    g_assert_cmpuint (hn_test_http ("POST", u, NULL, "application/json", deep, -1, &body), ==,
-                      400);
+    g_assert_cmpuint (hn_test_http ("POST", u, NULL, "application/json", deep, -1, &body), ==, 400);
     assert_error_body (body, "invalid-json");
   }
   /* brackets inside a string are not nesting */
@@ -270,8 +268,7 @@ test_bad_bodies (Fixture *fixture, gconstpointer data)
   {
     g_autofree char *body = NULL;
 
-    g_assert_cmpuint (hn_test_http ("POST", u, NULL, "application/json", deep_in_string, -1,
-                                    &body),
+    g_assert_cmpuint (hn_test_http ("POST", u, NULL, "application/json", deep_in_string, -1, &body),
                       ==, 200);
   }
 }
@@ -318,19 +315,19 @@ test_body_limit (Fixture *fixture, gconstpointer data)
 static void
 test_body_limit_chunked (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) request = g_string_new (NULL);
-  g_autoptr(GUri) uri = g_uri_parse (fixture->url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) request = g_string_new (NULL);
+  g_autoptr (GUri) uri = g_uri_parse (fixture->url, G_URI_FLAGS_NONE, NULL);
   char answer[256] = { 0 };
   gsize got = 0;
   GOutputStream *out;
   GInputStream *in;
 
   g_socket_client_set_enable_proxy (client, FALSE);
-  connection = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (uri), NULL,
-                                                &error);
+  connection
+      = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (uri), NULL, &error);
   g_assert_no_error (error);
   g_string_append (request, "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                             "Content-Type: application/json\r\n"
@@ -377,9 +374,9 @@ test_bearer (Fixture *fixture, gconstpointer data)
       const char *headers[] = { "Authorization", cases[i].header, NULL };
 
       g_test_message ("Authorization: %s", cases[i].header);
-      g_assert_cmpuint (hn_test_http ("GET", u, cases[i].header != NULL ? headers : NULL, NULL,
-                                      NULL, 0, &body),
-                        ==, cases[i].status);
+      g_assert_cmpuint (
+          hn_test_http ("GET", u, cases[i].header != NULL ? headers : NULL, NULL, NULL, 0, &body),
+          ==, cases[i].status);
       if (cases[i].status == 401)
         assert_error_body (body, "unauthorized");
     }
@@ -410,7 +407,7 @@ test_internal_errors (Fixture *fixture, gconstpointer data)
 static void
 test_depth_scanner (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (hn_json_check_depth ("[[1]]", 5, 2, &error));
   g_assert_false (hn_json_check_depth ("[[[1]]]", 7, 2, &error));

@@ -9,12 +9,9 @@ static void
 test_line_has_time_domain_level_fields (void)
 {
   const GLogField fields[] = {
-    { "GLIB_DOMAIN", "hoinghi-mcu", -1 },
-    { "PRIORITY", "4", -1 },
-    { "MESSAGE", "room opened", -1 },
-    { "CODE_FILE", "mcu.c", -1 },
-    { "HN_ROOM", "giao-ban", -1 },
-    { "HN_BINARY", "\x01\x02", 2 },
+    { "GLIB_DOMAIN", "hoinghi-mcu", -1 }, { "PRIORITY", "4", -1 },
+    { "MESSAGE", "room opened", -1 },     { "CODE_FILE", "mcu.c", -1 },
+    { "HN_ROOM", "giao-ban", -1 },        { "HN_BINARY", "\x01\x02", 2 },
   };
   /* 2021-08-01T09:00:00.250Z */
   g_autofree char *line = hn_log_format_line (G_LOG_LEVEL_WARNING, fields, G_N_ELEMENTS (fields),

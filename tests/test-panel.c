@@ -50,9 +50,9 @@ give_up (gpointer data)
 static void
 test_window_shows_service_states (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HnTestXvfb) xvfb = hn_test_xvfb_start (&error);
-  g_autoptr(HnTestDaemon) scheduler = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HnTestXvfb) xvfb = hn_test_xvfb_start (&error);
+  g_autoptr (HnTestDaemon) scheduler = NULL;
   g_autofree char *scheduler_arg = NULL;
   g_autofree char *mcu_arg = NULL;
   Run run = { 0 };
@@ -87,8 +87,9 @@ test_window_shows_service_states (void)
   window = panel_application_get_main_window (run.application);
   g_assert_nonnull (window);
   g_assert_cmpstr (gtk_window_get_title (window), ==, "hoinghi control panel");
-  g_assert_cmpstr (panel_service_row_get_url (panel_window_get_scheduler_row (PANEL_WINDOW (window))),
-                   ==, hn_test_daemon_get_url (scheduler));
+  g_assert_cmpstr (
+      panel_service_row_get_url (panel_window_get_scheduler_row (PANEL_WINDOW (window))), ==,
+      hn_test_daemon_get_url (scheduler));
   gtk_window_destroy (window);
   g_clear_object (&run.application);
 }

@@ -20,7 +20,7 @@ case "$stats" in
 esac
 
 missing=""
-for f in $(cd "$srcdir" && grep -rlE '(^|[^A-Za-z0-9_])N?_ \(' --include='*.c' libhoinghi mcu scheduler endpoints ui-gtk cli); do
+for f in $(cd "$srcdir" && grep -rlE '(^|[^A-Za-z0-9_])N?_ ?\("' --include='*.c' libhoinghi mcu scheduler endpoints ui-gtk cli); do
   grep -qx "$f" "$srcdir/po/POTFILES.in" || missing="$missing $f"
 done
 if [ -z "$missing" ]; then ok "POTFILES.in lists every translated file"; else not_ok "POTFILES.in misses:$missing"; fi

@@ -10,7 +10,7 @@
 int
 main (int argc, char **argv)
 {
-  g_autoptr(PanelApplication) application = NULL;
+  g_autoptr (PanelApplication) application = NULL;
 
   hn_i18n_init ();
   application = panel_application_new ();

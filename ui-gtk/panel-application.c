@@ -77,16 +77,16 @@ panel_application_init (PanelApplication *self)
 {
   const GOptionEntry entries[] = {
     { "scheduler", 's', 0, G_OPTION_ARG_STRING, NULL,
-      N_("The scheduler's base address (default http://127.0.0.1:8080)"), N_("URL") },
+      N_ ("The scheduler's base address (default http://127.0.0.1:8080)"), N_ ("URL") },
     { "mcu", 'm', 0, G_OPTION_ARG_STRING, NULL,
-      N_("The mcu's base address (default http://127.0.0.1:8443)"), N_("URL") },
-    { "version", 'V', 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+      N_ ("The mcu's base address (default http://127.0.0.1:8443)"), N_ ("URL") },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, NULL, N_ ("Print the version and exit"), NULL },
     { NULL },
   };
 
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
-                                            _("The technician's control panel of hoinghi."));
+                                            _ ("The technician's control panel of hoinghi."));
 }
 
 /**

@@ -37,15 +37,15 @@ G_DEFINE_FINAL_TYPE (PanelServiceRow, panel_service_row, GTK_TYPE_BOX)
 static void
 set_state (PanelServiceRow *self, PanelServiceState state, const char *detail)
 {
-  const char *text = _("checking…");
+  const char *text = _ ("checking…");
 
   switch (state)
     {
     case PANEL_SERVICE_UP:
-      text = _("running");
+      text = _ ("running");
       break;
     case PANEL_SERVICE_DOWN:
-      text = _("not reachable");
+      text = _ ("not reachable");
       break;
     case PANEL_SERVICE_UNKNOWN:
       break;
@@ -69,8 +69,8 @@ set_state (PanelServiceRow *self, PanelServiceState state, const char *detail)
 static void
 on_probed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) health = hn_health_probe_finish (result, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) health = hn_health_probe_finish (result, &error);
   PanelServiceRow *self;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -178,16 +178,14 @@ panel_service_row_class_init (PanelServiceRowClass *klass)
   object_class->get_property = panel_service_row_get_property;
   object_class->set_property = panel_service_row_set_property;
 
-  properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL,
-                                                G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
-                                                    | G_PARAM_STATIC_STRINGS);
-  properties[PROP_URL] = g_param_spec_string ("url", NULL, NULL, NULL,
-                                              G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
-                                                  | G_PARAM_STATIC_STRINGS);
-  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, PANEL_SERVICE_UNKNOWN,
-                                             PANEL_SERVICE_DOWN, PANEL_SERVICE_UNKNOWN,
-                                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
-                                                 | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TITLE]
+      = g_param_spec_string ("title", NULL, NULL, NULL,
+                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_URL] = g_param_spec_string (
+      "url", NULL, NULL, NULL, G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] = g_param_spec_int (
+      "state", NULL, NULL, PANEL_SERVICE_UNKNOWN, PANEL_SERVICE_DOWN, PANEL_SERVICE_UNKNOWN,
+      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

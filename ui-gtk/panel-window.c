@@ -50,7 +50,7 @@ panel_window_class_init (PanelWindowClass *klass)
 static void
 panel_window_init (PanelWindow *self)
 {
-  gtk_window_set_title (GTK_WINDOW (self), _("hoinghi control panel"));
+  gtk_window_set_title (GTK_WINDOW (self), _ ("hoinghi control panel"));
   gtk_window_set_default_size (GTK_WINDOW (self), 720, 480);
 }
 
@@ -74,13 +74,13 @@ panel_window_new (GtkApplication *application, const char *scheduler_url, const 
 
   self = g_object_new (PANEL_TYPE_WINDOW, "application", application, NULL);
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  heading = gtk_label_new (_("Services"));
+  heading = gtk_label_new (_ ("Services"));
   gtk_widget_add_css_class (heading, "title-2");
   gtk_widget_set_margin_top (heading, 12);
   gtk_box_append (GTK_BOX (box), heading);
 
-  self->scheduler_row = panel_service_row_new (_("Meeting scheduler"), scheduler_url);
-  self->mcu_row = panel_service_row_new (_("Multipoint control unit (mcu)"), mcu_url);
+  self->scheduler_row = panel_service_row_new (_ ("Meeting scheduler"), scheduler_url);
+  self->mcu_row = panel_service_row_new (_ ("Multipoint control unit (mcu)"), mcu_url);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->scheduler_row));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->mcu_row));
   gtk_window_set_child (GTK_WINDOW (self), box);

@@ -124,7 +124,7 @@ hn_test_make_tmpdir (const char *label)
 void
 hn_test_remove_tree (const char *path)
 {
-  g_autoptr(GDir) dir = NULL;
+  g_autoptr (GDir) dir = NULL;
   const char *name;
 
   if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
@@ -154,11 +154,11 @@ hn_test_remove_tree (const char *path)
 guint16
 hn_test_free_port (void)
 {
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
 
   socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
@@ -201,7 +201,7 @@ static gboolean
 spawn_daemon (HnTestDaemon *daemon, const char *program, const char *const *extra_args,
               GError **error)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *path = hn_test_build_path (program);
   int log_fd;
   gboolean spawned;
@@ -220,10 +220,9 @@ spawn_daemon (HnTestDaemon *daemon, const char *program, const char *const *extr
                    daemon->log_path);
       return FALSE;
     }
-  spawned = g_spawn_async_with_pipes_and_fds (NULL, (const char *const *) args->pdata, NULL,
-                                              G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL,
-                                              -1, log_fd, log_fd, NULL, NULL, 0, &daemon->pid,
-                                              NULL, NULL, NULL, error);
+  spawned = g_spawn_async_with_pipes_and_fds (
+      NULL, (const char *const *) args->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent,
+      NULL, -1, log_fd, log_fd, NULL, NULL, 0, &daemon->pid, NULL, NULL, NULL, error);
   close (log_fd);
   daemon->reaped = FALSE;
   return spawned;
@@ -236,7 +235,7 @@ wait_ready (HnTestDaemon *daemon, GError **error)
 
   while (g_get_monotonic_time () < deadline)
     {
-      g_autoptr(JsonObject) health = NULL;
+      g_autoptr (JsonObject) health = NULL;
 
       if (reap (daemon->pid, &daemon->wait_status, FALSE))
         {
@@ -244,8 +243,8 @@ wait_ready (HnTestDaemon *daemon, GError **error)
 
           daemon->reaped = TRUE;
           g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
-                       "the daemon exited before it was ready (status %d): %s",
-                       daemon->wait_status, log);
+                       "the daemon exited before it was ready (status %d): %s", daemon->wait_status,
+                       log);
           return FALSE;
         }
       health = hn_health_probe (daemon->url, 1, NULL);
@@ -272,7 +271,7 @@ wait_ready (HnTestDaemon *daemon, GError **error)
 HnTestDaemon *
 hn_test_daemon_start (const char *program, const char *const *extra_args, GError **error)
 {
-  g_autoptr(HnTestDaemon) daemon = g_new0 (HnTestDaemon, 1);
+  g_autoptr (HnTestDaemon) daemon = g_new0 (HnTestDaemon, 1);
   g_autofree char *base = g_path_get_basename (program);
 
   daemon->reaped = TRUE;
@@ -283,7 +282,7 @@ hn_test_daemon_start (const char *program, const char *const *extra_args, GError
   /* The port may be taken between hn_test_free_port() and the bind. */
   for (int attempt = 0; attempt < 3; attempt++)
     {
-      g_autoptr(GError) local_error = NULL;
+      g_autoptr (GError) local_error = NULL;
 
       daemon->port = hn_test_free_port ();
       g_free (daemon->url);
@@ -437,14 +436,14 @@ int
 hn_test_run (const char *const *argv, const char *const *env_overrides, char **standard_output,
              char **standard_error)
 {
-  g_auto(GStrv) env = g_get_environ ();
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
+  g_auto (GStrv) env = g_get_environ ();
+  g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
   int wait_status = 0;
 
   for (guint i = 0; env_overrides != NULL && env_overrides[i] != NULL; i++)
     {
-      g_auto(GStrv) pair = g_strsplit (env_overrides[i], "=", 2);
+      g_auto (GStrv) pair = g_strsplit (env_overrides[i], "=", 2);
 
       env = g_environ_setenv (env, pair[0], pair[1] != NULL ? pair[1] : "", TRUE);
     }
@@ -476,13 +475,12 @@ hn_test_run (const char *const *argv, const char *const *env_overrides, char **s
  */
 guint
 hn_test_http (const char *method, const char *url, const char *const *headers,
-              const char *content_type, const char *body, gssize body_length,
-              char **response_body)
+              const char *content_type, const char *body, gssize body_length, char **response_body)
 {
-  g_autoptr(SoupSession) session = hn_http_session_new (30);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) answer = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SoupSession) session = hn_http_session_new (30);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr (GBytes) answer = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_nonnull (msg);
   for (guint i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
@@ -490,7 +488,8 @@ hn_test_http (const char *method, const char *url, const char *const *headers,
                                   headers[i + 1]);
   if (body != NULL)
     {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, body_length < 0 ? strlen (body) : (gsize) body_length);
+      g_autoptr (GBytes) bytes
+          = g_bytes_new (body, body_length < 0 ? strlen (body) : (gsize) body_length);
 
       soup_message_set_request_body_from_bytes (msg, content_type, bytes);
     }
@@ -518,7 +517,7 @@ hn_test_http (const char *method, const char *url, const char *const *headers,
 HnTestXvfb *
 hn_test_xvfb_start (GError **error)
 {
-  g_autoptr(HnTestXvfb) xvfb = g_new0 (HnTestXvfb, 1);
+  g_autoptr (HnTestXvfb) xvfb = g_new0 (HnTestXvfb, 1);
   g_autofree char *program = g_find_program_in_path ("Xvfb");
   g_autofree char *fd_text = NULL;
   int pipe_fds[2];
@@ -536,17 +535,16 @@ hn_test_xvfb_start (GError **error)
     return NULL;
   fd_text = g_strdup_printf ("%d", 3);
   {
-    const char *argv[] = { program, "-displayfd", fd_text, "-nolisten", "tcp", "-screen", "0",
-                           "1280x800x24", NULL };
+    const char *argv[] = { program,   "-displayfd", fd_text,       "-nolisten", "tcp",
+                           "-screen", "0",          "1280x800x24", NULL };
     int source_fds[] = { pipe_fds[1] };
     int target_fds[] = { 3 };
 
-    spawned = g_spawn_async_with_pipes_and_fds (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD
-                                                | G_SPAWN_STDOUT_TO_DEV_NULL
-                                                | G_SPAWN_STDERR_TO_DEV_NULL,
-                                                die_with_parent, NULL, -1, -1, -1, source_fds,
-                                                target_fds, 1, &xvfb->pid, NULL, NULL, NULL,
-                                                error);
+    spawned = g_spawn_async_with_pipes_and_fds (
+        NULL, argv, NULL,
+        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+        die_with_parent, NULL, -1, -1, -1, source_fds, target_fds, 1, &xvfb->pid, NULL, NULL, NULL,
+        error);
   }
   close (pipe_fds[1]);
   if (!spawned)
