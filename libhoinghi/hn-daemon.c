@@ -237,6 +237,9 @@ hn_daemon_run (HnDaemon *self, int argc, char **argv, HnDaemonSetupFunc setup, g
   g_main_loop_run (self->loop);
 
   hn_server_disconnect (self->server);
+  /* Let closed connections run their clean-up before the process ends. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   g_message ("%s stopped", self->program);
   return HN_EXIT_OK;
 }

@@ -16,6 +16,7 @@ struct _HnServer
   GObject parent_instance;
 
   SoupServer *soup;
+  GSocketService *listener;
   char *service;
   gsize max_body_bytes;
   gint64 started_us;
@@ -82,6 +83,11 @@ on_got_headers (SoupServerMessage *msg, gpointer user_data)
 
   if (soup_server_message_get_status (msg) != 0)
     return;
+  /* One request per connection (see on_incoming); saying so keeps a
+   * client from reusing a connection that is about to close. */
+  if (soup_message_headers_get_one (headers, "Upgrade") == NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                  "close");
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
       && soup_message_headers_get_content_length (headers) > (goffset) self->max_body_bytes)
     {
@@ -177,11 +183,44 @@ handle_unknown (HnServer *self, SoupServerMessage *msg, const char *path, GHashT
   hn_http_respond_error_literal (msg, HN_ERROR_NOT_FOUND, text);
 }
 
+/* hoinghi accepts connections itself and hands them to libsoup, because
+ * libsoup 3.2.3's own listener (Debian 12) never frees the sockets it
+ * accepts: about 2 KB per connection, without bound in a daemon that runs
+ * for months.  A SoupServer without listeners closes each connection
+ * after its request, which is also the cure for its second leak (idle
+ * keep-alive connections closed by the client); both are fixed upstream
+ * in 3.3. */
+static gboolean
+on_incoming (GSocketService *service, GSocketConnection *connection, GObject *source,
+             gpointer user_data)
+{
+  HnServer *self = HN_SERVER (user_data);
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (connection), local, remote, &error))
+    g_debug ("refused a connection: %s", error->message);
+  return TRUE;
+}
+
+static void
+stop_listening (HnServer *self)
+{
+  if (self->listener != NULL)
+    {
+      g_socket_service_stop (self->listener);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->listener));
+      g_clear_object (&self->listener);
+    }
+}
+
 static void
 hn_server_dispose (GObject *object)
 {
   HnServer *self = HN_SERVER (object);
 
+  stop_listening (self);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
@@ -284,11 +323,13 @@ hn_server_listen (HnServer *self, const char *host, guint16 port, GError **error
 {
   g_autoptr (GInetAddress) address = NULL;
   g_autoptr (GSocketAddress) socket_address = NULL;
+  g_autoptr (GSocketAddress) effective = NULL;
+  g_autoptr (GSocketService) listener = NULL;
   g_autoptr (GError) local_error = NULL;
-  GSList *uris;
 
   g_return_val_if_fail (HN_IS_SERVER (self), FALSE);
   g_return_val_if_fail (host != NULL, FALSE);
+  g_return_val_if_fail (self->listener == NULL, FALSE);
 
   address = g_inet_address_new_from_string (host);
   if (address == NULL)
@@ -297,7 +338,10 @@ hn_server_listen (HnServer *self, const char *host, guint16 port, GError **error
       return FALSE;
     }
   socket_address = g_inet_socket_address_new (address, port);
-  if (!soup_server_listen (self->soup, socket_address, 0, &local_error))
+  listener = g_socket_service_new ();
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (listener), socket_address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &effective,
+                                      &local_error))
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
@@ -311,11 +355,11 @@ hn_server_listen (HnServer *self, const char *host, guint16 port, GError **error
                      host, port, local_error->message);
       return FALSE;
     }
+  g_signal_connect_object (listener, "incoming", G_CALLBACK (on_incoming), self, 0);
+  g_socket_service_start (listener);
 
-  uris = soup_server_get_uris (self->soup);
-  g_assert (uris != NULL);
-  self->port = (guint16) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  self->listener = g_steal_pointer (&listener);
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   g_free (self->host);
   self->host = g_strdup (host);
   return TRUE;
@@ -332,6 +376,7 @@ hn_server_disconnect (HnServer *self)
 {
   g_return_if_fail (HN_IS_SERVER (self));
 
+  stop_listening (self);
   soup_server_disconnect (self->soup);
 }
 
