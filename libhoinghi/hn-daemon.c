@@ -21,7 +21,9 @@ struct _HnDaemon
   HnConfig *config;
   HnServer *server;
   GMainLoop *loop;
-  int stop_signal;
+  GArray *entries;
+  HnDaemonCommandFunc command;
+  gpointer command_data;
 };
 
 enum
@@ -44,6 +46,7 @@ hn_daemon_finalize (GObject *object)
   g_clear_object (&self->server);
   g_clear_object (&self->config);
   g_clear_pointer (&self->loop, g_main_loop_unref);
+  g_array_unref (self->entries);
 
   G_OBJECT_CLASS (hn_daemon_parent_class)->finalize (object);
 }
@@ -69,6 +72,7 @@ static void
 hn_daemon_init (HnDaemon *self)
 {
   self->loop = g_main_loop_new (NULL, FALSE);
+  self->entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
 }
 
 /**
@@ -92,6 +96,38 @@ hn_daemon_new (const char *program, const char *summary, const char *default_lis
   self->summary = g_strdup (summary);
   self->config = hn_config_new (program, default_listen);
   return self;
+}
+
+/**
+ * hn_daemon_add_entries:
+ * @self: a #HnDaemon
+ * @entries: (array zero-terminated=1): options that are not settings,
+ *   e.g. --backup FILE; kept by reference, like GOption does
+ *
+ * Adds them to the program's options, after the shared ones.
+ */
+void
+hn_daemon_add_entries (HnDaemon *self, const GOptionEntry *entries)
+{
+  g_return_if_fail (HN_IS_DAEMON (self));
+
+  for (guint i = 0; entries[i].long_name != NULL; i++)
+    g_array_append_val (self->entries, entries[i]);
+}
+
+/**
+ * hn_daemon_set_command:
+ * @self: a #HnDaemon
+ * @func: decides, once options and config are read, whether to serve
+ * @user_data: for @func
+ */
+void
+hn_daemon_set_command (HnDaemon *self, HnDaemonCommandFunc func, gpointer user_data)
+{
+  g_return_if_fail (HN_IS_DAEMON (self));
+
+  self->command = func;
+  self->command_data = user_data;
 }
 
 /**
@@ -165,6 +201,8 @@ parse_args (HnDaemon *self, int *argc, char ***argv, gboolean *show_version, GEr
   };
 
   g_option_group_add_entries (group, version_entry);
+  if (self->entries->len > 0)
+    g_option_group_add_entries (group, (const GOptionEntry *) (void *) self->entries->data);
   g_option_context_set_main_group (context, group);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, self->summary);
@@ -215,6 +253,13 @@ hn_daemon_run (HnDaemon *self, int argc, char **argv, HnDaemonSetupFunc setup, g
   hn_log_init (self->program, hn_config_get_verbose (self->config));
   /* A peer that closes its socket must not kill the daemon. */
   signal (SIGPIPE, SIG_IGN);
+  if (self->command != NULL)
+    {
+      int code = self->command (self, self->command_data);
+
+      if (code >= 0)
+        return code;
+    }
 
   self->server = hn_server_new (self->program, hn_config_get_max_body_bytes (self->config));
   if (!hn_server_listen (self->server, hn_config_get_listen_host (self->config),

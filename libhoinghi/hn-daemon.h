@@ -29,7 +29,21 @@ G_DECLARE_FINAL_TYPE (HnDaemon, hn_daemon, HN, DAEMON, GObject)
  */
 typedef gboolean (*HnDaemonSetupFunc) (HnDaemon *daemon, gpointer user_data, GError **error);
 
+/**
+ * HnDaemonCommandFunc:
+ * @daemon: the daemon, configured, not listening
+ * @user_data: what was given to hn_daemon_set_command()
+ *
+ * A one-shot job chosen on the command line (e.g. --backup) that runs
+ * instead of serving.
+ *
+ * Returns: -1 to go on and serve, otherwise the process's exit code.
+ */
+typedef int (*HnDaemonCommandFunc) (HnDaemon *daemon, gpointer user_data);
+
 HnDaemon *hn_daemon_new (const char *program, const char *summary, const char *default_listen);
+void hn_daemon_add_entries (HnDaemon *self, const GOptionEntry *entries);
+void hn_daemon_set_command (HnDaemon *self, HnDaemonCommandFunc func, gpointer user_data);
 HnConfig *hn_daemon_get_config (HnDaemon *self);
 HnServer *hn_daemon_get_server (HnDaemon *self);
 int hn_daemon_run (HnDaemon *self, int argc, char **argv, HnDaemonSetupFunc setup,

@@ -57,48 +57,48 @@ hn_json_check_depth (const char *data, gsize length, guint max_depth, GError **e
 }
 
 static gboolean
-is_json_content_type (SoupServerMessage *msg)
+is_json_content_type (const char *content_type)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *type = soup_message_headers_get_content_type (headers, NULL);
+  g_autofree char *type = NULL;
+  const char *semicolon;
 
-  return type != NULL && g_ascii_strcasecmp (type, "application/json") == 0;
+  if (content_type == NULL)
+    return FALSE;
+  semicolon = strchr (content_type, ';');
+  type = g_strstrip (semicolon != NULL ? g_strndup (content_type, semicolon - content_type)
+                                       : g_strdup (content_type));
+  return g_ascii_strcasecmp (type, "application/json") == 0;
 }
 
 /**
- * hn_http_read_json:
- * @msg: a request whose body was read (the server's size limit applied)
+ * hn_json_parse_body:
+ * @content_type: (nullable): the request's Content-Type header
+ * @body: the request's body
  * @error: an #HnError saying exactly what is wrong with the body
  *
  * Checks, in order: a JSON content type (415), a non-empty body, valid
- * UTF-8, a sane nesting depth, and JSON syntax (400).
+ * UTF-8, a sane nesting depth, and JSON syntax (400).  Safe to call from
+ * any thread.
  *
  * Returns: (transfer full): the parsed body.
  */
 JsonNode *
-hn_http_read_json (SoupServerMessage *msg, GError **error)
+hn_json_parse_body (const char *content_type, GBytes *body, GError **error)
 {
-  SoupMessageBody *body;
-  g_autoptr (GBytes) bytes = NULL;
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) parse_error = NULL;
   const char *data;
-  gsize length;
+  gsize length = 0;
   const char *end;
 
-  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
-
-  if (!is_json_content_type (msg))
+  if (!is_json_content_type (content_type))
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_UNSUPPORTED_MEDIA_TYPE,
                            _ ("The request body must be JSON, sent with "
                               "Content-Type: application/json."));
       return NULL;
     }
-
-  body = soup_server_message_get_request_body (msg);
-  bytes = soup_message_body_flatten (body);
-  data = g_bytes_get_data (bytes, &length);
+  data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
   if (length == 0)
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_JSON,
@@ -129,6 +129,28 @@ hn_http_read_json (SoupServerMessage *msg, GError **error)
       return NULL;
     }
   return json_node_copy (json_parser_get_root (parser));
+}
+
+/**
+ * hn_http_read_json:
+ * @msg: a request whose body was read (the server's size limit applied)
+ * @error: an #HnError saying exactly what is wrong with the body
+ *
+ * hn_json_parse_body() on the request of @msg.
+ *
+ * Returns: (transfer full): the parsed body.
+ */
+JsonNode *
+hn_http_read_json (SoupServerMessage *msg, GError **error)
+{
+  SoupMessageHeaders *headers;
+  g_autoptr (GBytes) bytes = NULL;
+
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
+
+  headers = soup_server_message_get_request_headers (msg);
+  bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  return hn_json_parse_body (soup_message_headers_get_one (headers, "Content-Type"), bytes, error);
 }
 
 /**

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 #define HN_HTTP_MAX_JSON_DEPTH 64
 
 JsonNode *hn_http_read_json (SoupServerMessage *msg, GError **error);
+JsonNode *hn_json_parse_body (const char *content_type, GBytes *body, GError **error);
 gboolean hn_json_check_depth (const char *data, gsize length, guint max_depth, GError **error);
 
 void hn_http_respond_json (SoupServerMessage *msg, guint status, JsonNode *node);

@@ -10,6 +10,7 @@
 
 #define STARTED_AT_KEY "hn-started-at"
 #define BODY_SEEN_KEY "hn-body-seen"
+#define PAUSED_KEY "hn-paused"
 
 struct _HnServer
 {
@@ -135,7 +136,8 @@ dispatch (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable
   handler->func (handler->server, msg, path, query, handler->user_data);
   /* A handler that neither answered nor paused is a bug of ours; answer
    * rather than leave the client hanging. */
-  if (soup_server_message_get_status (msg) == 0 && !soup_server_message_is_options_ping (msg))
+  if (soup_server_message_get_status (msg) == 0 && !soup_server_message_is_options_ping (msg)
+      && g_object_get_data (G_OBJECT (msg), PAUSED_KEY) == NULL)
     {
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
                         "handler for %s set no status", path);
@@ -307,6 +309,22 @@ hn_server_add_handler (HnServer *self, const char *path, HnRequestFunc func, gpo
   handler->user_data = user_data;
   handler->destroy = destroy;
   soup_server_add_handler (self->soup, path, dispatch, handler, handler_free);
+}
+
+/**
+ * hn_server_pause:
+ * @msg: a request a handler will answer later
+ *
+ * soup_server_message_pause(), and a mark telling HnServer that a handler
+ * which returned without a status did not forget to answer.
+ */
+void
+hn_server_pause (SoupServerMessage *msg)
+{
+  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
+
+  g_object_set_data (G_OBJECT (msg), PAUSED_KEY, GINT_TO_POINTER (TRUE));
+  soup_server_message_pause (msg);
 }
 
 /**
