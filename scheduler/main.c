@@ -54,7 +54,8 @@ run_backup (HnDaemon *daemon, Scheduler *scheduler)
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
-      g_autofree char *message = g_strdup_printf (_ ("there is no database at %s to back up"), path);
+      g_autofree char *message
+          = g_strdup_printf (_ ("there is no database at %s to back up"), path);
 
       return fail (message);
     }

@@ -155,11 +155,12 @@ route_job (SchedDb *db, gpointer data, GError **error)
   const Route *route = find_route (request, &local_error);
   gboolean replayed = FALSE;
 
-  if (route != NULL && (route->auth == AUTH_USER
-                        || (route->auth == AUTH_OPTIONAL && request->authorization != NULL)))
+  if (route != NULL
+      && (route->auth == AUTH_USER
+          || (route->auth == AUTH_OPTIONAL && request->authorization != NULL)))
     {
-      request->user = sched_auth_authenticate (db, request->authorization, request->now,
-                                               &local_error);
+      request->user
+          = sched_auth_authenticate (db, request->authorization, request->now, &local_error);
       if (request->user == NULL)
         route = NULL;
     }

@@ -254,8 +254,8 @@ sched_auth_create_session (SchedDb *db, gint64 user_id, gint64 now, gint64 *expi
                            GError **error)
 {
   static const char *const sweep_sql = "DELETE FROM sessions WHERE expires_at <= ?1";
-  static const char *const insert_sql
-      = "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)";
+  static const char *const insert_sql = "INSERT INTO sessions (token_hash, user_id, created_at, "
+                                        "expires_at) VALUES (?1, ?2, ?3, ?4)";
   guchar hash[crypto_generichash_BYTES];
   g_autofree char *token = new_token (hash);
   g_autoptr (SchedStmt) sweep = NULL;

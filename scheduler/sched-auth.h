@@ -26,8 +26,8 @@ char *sched_auth_new_feed_token (SchedDb *db, gint64 user_id, GError **error);
 SchedUser *sched_auth_feed_user (SchedDb *db, const char *token, GError **error);
 
 gboolean sched_auth_require_role (SchedUser *user, const char *const *roles, GError **error);
-gboolean sched_unit_within (SchedDb *db, const char *unit, const char *ancestor,
-                            gboolean *within, GError **error);
+gboolean sched_unit_within (SchedDb *db, const char *unit, const char *ancestor, gboolean *within,
+                            GError **error);
 gboolean sched_auth_may_manage_unit (SchedDb *db, SchedUser *user, const char *unit,
                                      GError **error);
 

@@ -427,8 +427,8 @@ sched_db_class_init (SchedDbClass *klass)
 static void
 sched_db_init (SchedDb *self)
 {
-  self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
-                                            finalize_statement);
+  self->statements
+      = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_statement);
 }
 
 /**

@@ -26,13 +26,13 @@
 
 /* Every column a meeting's JSON needs, in one row. */
 #define MEETING_COLUMNS                                                                            \
-  "m.id, m.uid, m.title, m.category, m.chair_unit, m.starts_at, m.ends_at, m.mode, m.status, "   \
-  "m.series_id, m.edited, m.held_online, m.evidence, m.external_platform, "                       \
-  "(SELECT login FROM users WHERE id = m.outcome_by), m.outcome_at, m.cancel_reason, m.notes, "   \
-  "m.version, (SELECT login FROM users WHERE id = m.created_by), m.created_at, m.updated_at, "   \
-  "(SELECT json_group_array (unit_code) FROM (SELECT unit_code FROM meeting_units "              \
-  "  WHERE meeting_id = m.id AND role = 'participant' ORDER BY unit_code)), "                     \
-  "(SELECT json_group_array (json_object ('id', r.id, 'name', r.name, 'unit', r.unit_code)) "    \
+  "m.id, m.uid, m.title, m.category, m.chair_unit, m.starts_at, m.ends_at, m.mode, m.status, "     \
+  "m.series_id, m.edited, m.held_online, m.evidence, m.external_platform, "                        \
+  "(SELECT login FROM users WHERE id = m.outcome_by), m.outcome_at, m.cancel_reason, m.notes, "    \
+  "m.version, (SELECT login FROM users WHERE id = m.created_by), m.created_at, m.updated_at, "     \
+  "(SELECT json_group_array (unit_code) FROM (SELECT unit_code FROM meeting_units "                \
+  "  WHERE meeting_id = m.id AND role = 'participant' ORDER BY unit_code)), "                      \
+  "(SELECT json_group_array (json_object ('id', r.id, 'name', r.name, 'unit', r.unit_code)) "      \
   "  FROM room_bookings b JOIN rooms r ON r.id = b.room_id WHERE b.meeting_id = m.id)"
 
 static const char *const writers[] = { "admin", "secretary", NULL };
@@ -129,8 +129,7 @@ sched_meeting_draft_check (SchedDb *db, SchedMeetingDraft *draft, GError **error
                            _ ("A meeting may last at most 24 hours."));
       return FALSE;
     }
-  if (!row_exists (db, "SELECT 1 FROM categories WHERE name = ?1", draft->category, &exists,
-                   error))
+  if (!row_exists (db, "SELECT 1 FROM categories WHERE name = ?1", draft->category, &exists, error))
     return FALSE;
   if (!exists)
     {
@@ -150,8 +149,8 @@ sched_meeting_draft_check (SchedDb *db, SchedMeetingDraft *draft, GError **error
 static gint64
 room_unit (SchedDb *db, gint64 room, char **unit, GError **error)
 {
-  g_autoptr (SchedStmt) stmt = sched_db_prepare (db, "SELECT unit_code FROM rooms WHERE id = ?1",
-                                                 error);
+  g_autoptr (SchedStmt) stmt
+      = sched_db_prepare (db, "SELECT unit_code FROM rooms WHERE id = ?1", error);
 
   if (stmt == NULL)
     return -1;
@@ -179,8 +178,8 @@ sched_meeting_draft_rooms (SchedDb *db, SchedMeetingDraft *draft, GArray **rooms
       = "SELECT id FROM rooms WHERE unit_code = ?1 AND is_default = 1";
   g_autoptr (GArray) result = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr (GPtrArray) units = taking_part (draft);
-  g_autoptr (GHashTable) units_with_room = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                                  NULL);
+  g_autoptr (GHashTable) units_with_room
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   if (g_str_equal (draft->mode, "in-person"))
     {
@@ -381,8 +380,7 @@ sched_meeting_book_rooms (SchedDb *db, gint64 meeting_id, GArray *rooms, gint64 
  * Returns: whether the units were written.
  */
 gboolean
-sched_meeting_write_units (SchedDb *db, gint64 meeting_id, SchedMeetingDraft *draft,
-                           GError **error)
+sched_meeting_write_units (SchedDb *db, gint64 meeting_id, SchedMeetingDraft *draft, GError **error)
 {
   static const char *const clear_sql = "DELETE FROM meeting_units WHERE meeting_id = ?1";
   static const char *const insert_sql
@@ -635,9 +633,9 @@ list_meetings (SchedDb *db, SchedRequest *request, SchedResponse *response, GErr
 
   /* built once; the statement cache is keyed by these addresses */
   if (g_once_init_enter (&list_sql))
-    g_once_init_leave (&list_sql, g_strconcat ("SELECT " MEETING_COLUMNS, where,
-                                               "ORDER BY m.starts_at, m.id LIMIT ?7 OFFSET ?8",
-                                               NULL));
+    g_once_init_leave (&list_sql,
+                       g_strconcat ("SELECT " MEETING_COLUMNS, where,
+                                    "ORDER BY m.starts_at, m.id LIMIT ?7 OFFSET ?8", NULL));
   if (g_once_init_enter (&count_sql))
     g_once_init_leave (&count_sql, g_strconcat ("SELECT count(*)", where, NULL));
 
@@ -667,9 +665,8 @@ list_meetings (SchedDb *db, SchedRequest *request, SchedResponse *response, GErr
     add_meeting (builder, list);
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "total");
-  json_builder_add_int_value (builder,
-                              sqlite3_step (count) == SQLITE_ROW ? sqlite3_column_int64 (count, 0)
-                                                                 : 0);
+  json_builder_add_int_value (
+      builder, sqlite3_step (count) == SQLITE_ROW ? sqlite3_column_int64 (count, 0) : 0);
   json_builder_set_member_name (builder, "limit");
   json_builder_add_int_value (builder, limit);
   json_builder_set_member_name (builder, "offset");
@@ -681,8 +678,8 @@ list_meetings (SchedDb *db, SchedRequest *request, SchedResponse *response, GErr
 }
 
 static const char *const meeting_fields[]
-    = { "title", "category", "chair_unit", "participants", "starts_at", "ends_at",
-        "mode",  "notes",    "rooms",      NULL };
+    = { "title",   "category", "chair_unit", "participants", "starts_at",
+        "ends_at", "mode",     "notes",      "rooms",        NULL };
 
 /* Reads the fields of @object that are present into @draft. */
 static gboolean
@@ -765,9 +762,8 @@ create_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, GEr
   json_builder_end_array (conflicts);
   if (n_conflicts > 0)
     {
-      sched_response_set_conflict (response,
-                                   _ ("A room is already booked at that time; see “conflicts”."),
-                                   conflicts);
+      sched_response_set_conflict (
+          response, _ ("A room is already booked at that time; see “conflicts”."), conflicts);
       return TRUE;
     }
   id = sched_meeting_insert (db, request, &draft, rooms, error);
@@ -793,8 +789,7 @@ create_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, GEr
  * Returns: whether @response was filled.
  */
 gboolean
-sched_meetings_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,
-                       GError **error)
+sched_meetings_handle (SchedDb *db, SchedRequest *request, SchedResponse *response, GError **error)
 {
   if (g_str_equal (request->method, "GET"))
     return list_meetings (db, request, response, error);
@@ -969,7 +964,8 @@ answer_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, gin
   gint64 version;
 
   after = sched_meeting_to_json (db, id, &version, error);
-  if (after == NULL || !sched_audit_append (db, request, action, "meeting", id, before, after, error))
+  if (after == NULL
+      || !sched_audit_append (db, request, action, "meeting", id, before, after, error))
     return FALSE;
   sched_response_set_json (response, 200, after);
   sched_response_set_etag (response, version);
@@ -1000,7 +996,8 @@ patch_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, gint
   object = sched_request_read_object (request, fields, &body, error);
   if (object == NULL)
     return FALSE;
-  content_changes = json_object_get_size (object) > (json_object_has_member (object, "status") ? 1u : 0u);
+  content_changes
+      = json_object_get_size (object) > (json_object_has_member (object, "status") ? 1u : 0u);
   if (!sched_db_begin (db, error) || !load_draft (db, id, &draft, &status, &version, error))
     return FALSE;
   old_chair = g_strdup (draft.chair_unit);
@@ -1056,9 +1053,8 @@ patch_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, gint
   json_builder_end_array (conflicts);
   if (n_conflicts > 0)
     {
-      sched_response_set_conflict (response,
-                                   _ ("A room is already booked at that time; see “conflicts”."),
-                                   conflicts);
+      sched_response_set_conflict (
+          response, _ ("A room is already booked at that time; see “conflicts”."), conflicts);
       return TRUE;
     }
   if (!bump (db, request, id, &draft, new_status != NULL ? new_status : status, content_changes,

@@ -31,15 +31,15 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SchedMeetingDraft, sched_meeting_draft_clear)
 gboolean sched_meeting_draft_check (SchedDb *db, SchedMeetingDraft *draft, GError **error);
 gboolean sched_meeting_draft_rooms (SchedDb *db, SchedMeetingDraft *draft, GArray **rooms,
                                     GError **error);
-gboolean sched_meeting_find_conflicts (SchedDb *db, GArray *rooms, gint64 starts_at,
-                                       gint64 ends_at, gint64 ignore_meeting, JsonBuilder *list,
-                                       guint *count, GError **error);
+gboolean sched_meeting_find_conflicts (SchedDb *db, GArray *rooms, gint64 starts_at, gint64 ends_at,
+                                       gint64 ignore_meeting, JsonBuilder *list, guint *count,
+                                       GError **error);
 gint64 sched_meeting_insert (SchedDb *db, SchedRequest *request, SchedMeetingDraft *draft,
                              GArray *rooms, GError **error);
 gboolean sched_meeting_write_units (SchedDb *db, gint64 meeting_id, SchedMeetingDraft *draft,
                                     GError **error);
-gboolean sched_meeting_book_rooms (SchedDb *db, gint64 meeting_id, GArray *rooms,
-                                   gint64 starts_at, gint64 ends_at, GError **error);
+gboolean sched_meeting_book_rooms (SchedDb *db, gint64 meeting_id, GArray *rooms, gint64 starts_at,
+                                   gint64 ends_at, GError **error);
 JsonNode *sched_meeting_to_json (SchedDb *db, gint64 id, gint64 *version, GError **error);
 void sched_response_set_conflict (SchedResponse *response, const char *message, JsonBuilder *list);
 
@@ -47,7 +47,7 @@ gboolean sched_meetings_handle (SchedDb *db, SchedRequest *request, SchedRespons
                                 GError **error);
 gboolean sched_meeting_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,
                                GError **error);
-gboolean sched_meeting_handle_cancel (SchedDb *db, SchedRequest *request,
-                                      SchedResponse *response, GError **error);
+gboolean sched_meeting_handle_cancel (SchedDb *db, SchedRequest *request, SchedResponse *response,
+                                      GError **error);
 
 G_END_DECLS

@@ -26,8 +26,8 @@
 
 static const char *const writers[] = { "admin", "secretary", NULL };
 static const char *const series_fields[]
-    = { "title",   "category",         "chair_unit", "participants", "dtstart", "duration_minutes",
-        "rrule",   "exdates",          "mode",       "notes",        "tzid",    NULL };
+    = { "title", "category", "chair_unit", "participants", "dtstart", "duration_minutes",
+        "rrule", "exdates",  "mode",       "notes",        "tzid",    NULL };
 
 typedef struct
 {
@@ -56,8 +56,7 @@ read_series (JsonObject *object, SeriesDraft *draft, gboolean required, GError *
 
   if (!sched_json_get_string (object, "title", required, 200, &draft->base.title, error)
       || !sched_json_get_string (object, "category", required, 64, &draft->base.category, error)
-      || !sched_json_get_string (object, "chair_unit", required, 64, &draft->base.chair_unit,
-                                 error)
+      || !sched_json_get_string (object, "chair_unit", required, 64, &draft->base.chair_unit, error)
       || !sched_json_get_string_array (object, "participants", FALSE, 300,
                                        &draft->base.participants, error)
       || !sched_json_get_time (object, "dtstart", required, &draft->dtstart, error)
@@ -88,10 +87,9 @@ check_series (SchedDb *db, SeriesDraft *draft, GArray **starts, GError **error)
   draft->base.ends_at = draft->dtstart + draft->duration_min * 60;
   if (!sched_meeting_draft_check (db, &draft->base, error))
     return FALSE;
-  return sched_recurrence_expand (draft->rrule, draft->dtstart, draft->tzid,
-                                  (const gint64 *) (void *) draft->exdates->data,
-                                  draft->exdates->len, SCHED_RECURRENCE_MAX_OCCURRENCES, starts,
-                                  error);
+  return sched_recurrence_expand (
+      draft->rrule, draft->dtstart, draft->tzid, (const gint64 *) (void *) draft->exdates->data,
+      draft->exdates->len, SCHED_RECURRENCE_MAX_OCCURRENCES, starts, error);
 }
 
 static char *
@@ -224,8 +222,8 @@ series_to_json (SchedDb *db, gint64 id, gint64 *version, GError **error)
 }
 
 static gboolean
-write_series_row (SchedDb *db, SchedRequest *request, SeriesDraft *draft, gint64 id,
-                  gint64 *new_id, GError **error)
+write_series_row (SchedDb *db, SchedRequest *request, SeriesDraft *draft, gint64 id, gint64 *new_id,
+                  GError **error)
 {
   static const char *const insert_sql
       = "INSERT INTO series (title, category, chair_unit, mode, dtstart, duration_min, tzid, "
@@ -265,14 +263,15 @@ write_series_row (SchedDb *db, SchedRequest *request, SeriesDraft *draft, gint64
 }
 
 static gboolean
-answer_series (SchedDb *db, SchedRequest *request, SchedResponse *response, gint64 id,
-               guint status, const char *action, JsonNode *before, GError **error)
+answer_series (SchedDb *db, SchedRequest *request, SchedResponse *response, gint64 id, guint status,
+               const char *action, JsonNode *before, GError **error)
 {
   g_autoptr (JsonNode) after = NULL;
   gint64 version;
 
   after = series_to_json (db, id, &version, error);
-  if (after == NULL || !sched_audit_append (db, request, action, "series", id, before, after, error))
+  if (after == NULL
+      || !sched_audit_append (db, request, action, "series", id, before, after, error))
     return FALSE;
   sched_response_set_json (response, status, after);
   sched_response_set_etag (response, version);
@@ -479,9 +478,9 @@ replannable (SchedDb *db, gint64 series_id, gint64 now, GHashTable *kept, GError
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       Occurrence occurrence = { sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1) };
-      gboolean untouched = !sqlite3_column_int (stmt, 2)
-                           && g_str_equal ((const char *) sqlite3_column_text (stmt, 3),
-                                           "scheduled");
+      gboolean untouched
+          = !sqlite3_column_int (stmt, 2)
+            && g_str_equal ((const char *) sqlite3_column_text (stmt, 3), "scheduled");
 
       if (untouched && sqlite3_column_int64 (stmt, 4) > now)
         g_array_append_val (result, occurrence);
@@ -492,8 +491,8 @@ replannable (SchedDb *db, gint64 series_id, gint64 now, GHashTable *kept, GError
 }
 
 static gboolean
-update_occurrence (SchedDb *db, SchedRequest *request, gint64 id, SeriesDraft *draft,
-                   gint64 start, GArray *rooms, GError **error)
+update_occurrence (SchedDb *db, SchedRequest *request, gint64 id, SeriesDraft *draft, gint64 start,
+                   GArray *rooms, GError **error)
 {
   static const char *const sql
       = "UPDATE meetings SET title = ?2, category = ?3, chair_unit = ?4, starts_at = ?5, "
@@ -615,8 +614,8 @@ patch_series (SchedDb *db, SchedRequest *request, SchedResponse *response, gint6
 
       if (g_hash_table_remove (planned, &occurrence->recurrence_start))
         {
-          if (!update_occurrence (db, request, occurrence->id, &draft,
-                                  occurrence->recurrence_start, rooms, error))
+          if (!update_occurrence (db, request, occurrence->id, &draft, occurrence->recurrence_start,
+                                  rooms, error))
             return FALSE;
         }
       else if (!delete_occurrence (db, occurrence->id, error))

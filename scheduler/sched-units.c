@@ -209,8 +209,7 @@ create_unit (SchedDb *db, SchedRequest *request, SchedResponse *response, GError
           || !g_str_equal ((const char *) sqlite3_column_text (parent, 0), levels[level_index - 1]))
         {
           g_set_error (error, HN_ERROR, HN_ERROR_INVALID,
-                       _ ("A %s needs a parent_code naming a %s."), level,
-                       levels[level_index - 1]);
+                       _ ("A %s needs a parent_code naming a %s."), level, levels[level_index - 1]);
           return FALSE;
         }
     }
@@ -248,7 +247,8 @@ create_unit (SchedDb *db, SchedRequest *request, SchedResponse *response, GError
   if (!sched_db_step_done (db, ancestors, error) || !sched_db_step_done (db, room, error))
     return FALSE;
   created = unit_to_json (db, code, error);
-  if (created == NULL || !sched_audit_append (db, request, "create", "unit", 0, NULL, created, error))
+  if (created == NULL
+      || !sched_audit_append (db, request, "create", "unit", 0, NULL, created, error))
     return FALSE;
   sched_response_set_json (response, 201, created);
   response->location = g_strdup_printf ("/api/v1/units/%s", code);
@@ -369,8 +369,8 @@ sched_feed_token_handle (SchedDb *db, SchedRequest *request, SchedResponse *resp
   token = sched_auth_new_feed_token (db, request->user->id, error);
   if (token == NULL)
     return FALSE;
-  path = g_strdup_printf ("/api/v1/units/%s/calendar.ics?token=%s", request->user->unit_code,
-                          token);
+  path
+      = g_strdup_printf ("/api/v1/units/%s/calendar.ics?token=%s", request->user->unit_code, token);
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "token");
   json_builder_add_string_value (builder, token);
@@ -394,8 +394,7 @@ sched_feed_token_handle (SchedDb *db, SchedRequest *request, SchedResponse *resp
  * Returns: whether @response was filled.
  */
 gboolean
-sched_calendar_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,
-                       GError **error)
+sched_calendar_handle (SchedDb *db, SchedRequest *request, SchedResponse *response, GError **error)
 {
   static const char *const params[] = { "token", NULL };
   static const char *const unit_sql = "SELECT name FROM units WHERE code = ?1";

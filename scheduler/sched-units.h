@@ -7,8 +7,8 @@
 
 G_BEGIN_DECLS
 
-gboolean sched_units_handle_collection (SchedDb *db, SchedRequest *request,
-                                        SchedResponse *response, GError **error);
+gboolean sched_units_handle_collection (SchedDb *db, SchedRequest *request, SchedResponse *response,
+                                        GError **error);
 gboolean sched_units_handle_item (SchedDb *db, SchedRequest *request, SchedResponse *response,
                                   GError **error);
 gboolean sched_rooms_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,

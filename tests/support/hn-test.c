@@ -462,25 +462,76 @@ hn_test_run (const char *const *argv, const char *const *env_overrides, char **s
 }
 
 /**
- * hn_test_http:
- * @method: e.g. "GET"
+ * hn_test_run_with_input:
+ * @argv: (array zero-terminated=1): as for hn_test_run()
+ * @env_overrides: (nullable) (array zero-terminated=1): as for hn_test_run()
+ * @input: what the program reads on standard input
+ * @standard_output: (out) (optional): what it printed
+ * @standard_error: (out) (optional): what it complained
+ *
+ * Returns: its exit code, or 128 + the signal that ended it.
+ */
+int
+hn_test_run_with_input (const char *const *argv, const char *const *env_overrides,
+                        const char *input, char **standard_output, char **standard_error)
+{
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                   | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  for (guint i = 0; env_overrides != NULL && env_overrides[i] != NULL; i++)
+    {
+      g_auto (GStrv) pair = g_strsplit (env_overrides[i], "=", 2);
+
+      g_subprocess_launcher_setenv (launcher, pair[0], pair[1] != NULL ? pair[1] : "", TRUE);
+    }
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_ptr_array_add (args, g_path_is_absolute (argv[0]) ? g_strdup (argv[0])
+                                                      : hn_test_build_path (argv[0]));
+  for (guint i = 1; argv[i] != NULL; i++)
+    g_ptr_array_add (args, g_strdup (argv[i]));
+  g_ptr_array_add (args, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) args->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (standard_output != NULL)
+    *standard_output = g_steal_pointer (&out);
+  if (standard_error != NULL)
+    *standard_error = g_steal_pointer (&err);
+  if (g_subprocess_get_if_exited (process))
+    return g_subprocess_get_exit_status (process);
+  return 128 + g_subprocess_get_term_sig (process);
+}
+
+/**
+ * hn_test_request:
+ * @method: e.g. "POST"
  * @url: the full URL
  * @headers: (nullable) (array zero-terminated=1): name, value, name, value…
  * @content_type: (nullable): the body's type
  * @body: (nullable): the body
  * @body_length: its length, or -1 when NUL-terminated
- * @response_body: (out) (optional): the answer's body
  *
- * Returns: the HTTP status, or 0 when the request failed at transport.
+ * Safe to call from several threads at once: each call has its session.
+ *
+ * Returns: (transfer full): status (0 when the request failed at
+ *   transport), body and headers of the answer.
  */
-guint
-hn_test_http (const char *method, const char *url, const char *const *headers,
-              const char *content_type, const char *body, gssize body_length, char **response_body)
+HnTestResponse *
+hn_test_request (const char *method, const char *url, const char *const *headers,
+                 const char *content_type, const char *body, gssize body_length)
 {
-  g_autoptr (SoupSession) session = hn_http_session_new (30);
+  g_autoptr (SoupSession) session = hn_http_session_new (60);
   g_autoptr (SoupMessage) msg = soup_message_new (method, url);
   g_autoptr (GBytes) answer = NULL;
   g_autoptr (GError) error = NULL;
+  HnTestResponse *response = g_new0 (HnTestResponse, 1);
 
   g_assert_nonnull (msg);
   for (guint i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
@@ -497,11 +548,51 @@ hn_test_http (const char *method, const char *url, const char *const *headers,
   if (answer == NULL)
     {
       g_test_message ("%s %s failed: %s", method, url, error->message);
-      return 0;
+      response->body = g_strdup ("");
+      return response;
     }
+  response->status = soup_message_get_status (msg);
+  response->body = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+  response->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  return response;
+}
+
+/**
+ * hn_test_response_free:
+ * @response: (nullable): an answer from hn_test_request()
+ */
+void
+hn_test_response_free (HnTestResponse *response)
+{
+  if (response == NULL)
+    return;
+  g_free (response->body);
+  g_clear_pointer (&response->headers, soup_message_headers_unref);
+  g_free (response);
+}
+
+/**
+ * hn_test_http:
+ * @method: e.g. "GET"
+ * @url: the full URL
+ * @headers: (nullable) (array zero-terminated=1): name, value, name, value…
+ * @content_type: (nullable): the body's type
+ * @body: (nullable): the body
+ * @body_length: its length, or -1 when NUL-terminated
+ * @response_body: (out) (optional): the answer's body
+ *
+ * Returns: the HTTP status, or 0 when the request failed at transport.
+ */
+guint
+hn_test_http (const char *method, const char *url, const char *const *headers,
+              const char *content_type, const char *body, gssize body_length, char **response_body)
+{
+  g_autoptr (HnTestResponse) response
+      = hn_test_request (method, url, headers, content_type, body, body_length);
+
   if (response_body != NULL)
-    *response_body = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
-  return soup_message_get_status (msg);
+    *response_body = g_steal_pointer (&response->body);
+  return response->status;
 }
 
 /**

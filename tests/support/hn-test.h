@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,21 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestDaemon, hn_test_daemon_free)
 
 int hn_test_run (const char *const *argv, const char *const *env_overrides, char **standard_output,
                  char **standard_error);
+
+int hn_test_run_with_input (const char *const *argv, const char *const *env_overrides,
+                            const char *input, char **standard_output, char **standard_error);
+
+typedef struct
+{
+  guint status;
+  char *body;
+  SoupMessageHeaders *headers;
+} HnTestResponse;
+
+HnTestResponse *hn_test_request (const char *method, const char *url, const char *const *headers,
+                                 const char *content_type, const char *body, gssize body_length);
+void hn_test_response_free (HnTestResponse *response);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestResponse, hn_test_response_free)
 
 guint hn_test_http (const char *method, const char *url, const char *const *headers,
                     const char *content_type, const char *body, gssize body_length,

@@ -1,0 +1,265 @@
+/* test-scheduler-store.c: the scheduler's database on real SQLite files:
+ * first start, upgrade in place, a newer schema refused, the online
+ * backup, the CSV reader. */
+#include "config.h"
+
+#include <string.h>
+
+#include "libhoinghi/hn-error.h"
+#include "sched-auth.h"
+#include "sched-csv.h"
+#include "sched-db.h"
+#include "support/hn-test.h"
+
+static gint64
+count (const char *path, const char *sql)
+{
+  sqlite3 *handle = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &handle, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (handle);
+  return n;
+}
+
+static char *
+text (const char *path, const char *sql)
+{
+  sqlite3 *handle = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &handle, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (handle);
+  return value;
+}
+
+static void
+test_first_start (void)
+{
+  g_autofree char *dir = hn_test_make_tmpdir ("store");
+  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SchedDb) db = sched_db_open (path, 0, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (sched_db_get_version (db), ==, sched_db_latest_version ());
+  g_assert_cmpuint (sched_db_latest_version (), >=, 2);
+  g_clear_object (&db);
+
+  /* the hierarchy of Vĩnh Phúc, 2021: central, the province, 9 districts, 136 communes */
+  g_assert_cmpint (count (path, "SELECT count(*) FROM units"), ==, 147);
+  g_assert_cmpint (count (path, "SELECT count(*) FROM units WHERE level = 'district'"), ==, 9);
+  g_assert_cmpint (count (path, "SELECT count(*) FROM units WHERE level = 'commune'"), ==, 136);
+  g_assert_cmpint (count (path, "SELECT count(*) FROM units WHERE code IN "
+                                "('243','244','246','247','248','249','251','252','253') "
+                                "AND parent_code = '26'"),
+                   ==, 9);
+  /* every commune lies below the province */
+  g_assert_cmpint (count (path, "SELECT count(*) FROM unit_ancestors ua JOIN units u "
+                                "ON u.code = ua.unit_code WHERE ua.ancestor_code = '26' "
+                                "AND u.level = 'commune'"),
+                   ==, 136);
+  g_assert_cmpint (count (path, "SELECT count(*) FROM rooms WHERE is_default = 1"), ==, 147);
+  {
+    g_autofree char *mode = text (path, "PRAGMA journal_mode");
+
+    g_assert_cmpstr (mode, ==, "wal");
+  }
+
+  /* a second start loads nothing twice */
+  db = sched_db_open (path, 0, &error);
+  g_assert_no_error (error);
+  g_clear_object (&db);
+  g_assert_cmpint (count (path, "SELECT count(*) FROM units"), ==, 147);
+  hn_test_remove_tree (dir);
+}
+
+static void
+test_upgrade_in_place (void)
+{
+  g_autofree char *dir = hn_test_make_tmpdir ("store");
+  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SchedDb) db = sched_db_open (path, 1, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (sched_db_get_version (db), ==, 1);
+  g_assert_true (sched_auth_add_user (db, "old-user", "viewer", "248", "mat-khau-cu", 1, &error));
+  g_assert_no_error (error);
+  g_clear_object (&db);
+  g_assert_cmpint (count (path, "SELECT count(*) FROM sqlite_master WHERE name = 'meetings'"), ==,
+                   0);
+
+  db = sched_db_open (path, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sched_db_get_version (db), ==, sched_db_latest_version ());
+  g_clear_object (&db);
+  g_assert_cmpint (count (path, "SELECT count(*) FROM users WHERE login = 'old-user'"), ==, 1);
+  g_assert_cmpint (count (path, "SELECT count(*) FROM sqlite_master WHERE name = 'meetings'"), ==,
+                   1);
+  hn_test_remove_tree (dir);
+}
+
+static void
+test_newer_refused (void)
+{
+  g_autofree char *dir = hn_test_make_tmpdir ("store");
+  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SchedDb) db = NULL;
+  sqlite3 *handle = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &handle), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (handle, "PRAGMA user_version = 99", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_close (handle);
+
+  db = sched_db_open (path, 0, &error);
+  g_assert_null (db);
+  g_assert_error (error, HN_ERROR, HN_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "newer"));
+  /* nothing was written into it */
+  g_assert_cmpint (count (path, "SELECT count(*) FROM sqlite_master"), ==, 0);
+  hn_test_remove_tree (dir);
+}
+
+static void
+test_backup (void)
+{
+  g_autofree char *dir = hn_test_make_tmpdir ("store");
+  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_autofree char *copy = g_build_filename (dir, "copy.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SchedDb) db = sched_db_open (path, 0, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (sched_auth_add_user (db, "thu-ky", "secretary", "26", "mat-khau-dai", 1, &error));
+  g_assert_true (sched_db_backup (db, copy, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count (copy, "SELECT count(*) FROM users WHERE login = 'thu-ky'"), ==, 1);
+  g_assert_cmpint (count (copy, "SELECT count(*) FROM units"), ==, 147);
+  g_assert_false (sched_db_backup (db, "/nonexistent/dir/copy.db", &error));
+  g_assert_error (error, HN_ERROR, HN_ERROR_CONFIG);
+  hn_test_remove_tree (dir);
+}
+
+static void
+test_add_user_refusals (void)
+{
+  g_autofree char *dir = hn_test_make_tmpdir ("store");
+  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SchedDb) db = sched_db_open (path, 0, &error);
+  struct
+  {
+    const char *login, *role, *unit, *password;
+    int code;
+  } cases[] = {
+    { "a", "viewer", "26", "long-enough", HN_ERROR_INVALID },
+    { "bad login", "viewer", "26", "long-enough", HN_ERROR_INVALID },
+    { "ok", "emperor", "26", "long-enough", HN_ERROR_INVALID },
+    { "ok", "viewer", "99999", "long-enough", HN_ERROR_INVALID },
+    { "ok", "viewer", "26", "short", HN_ERROR_INVALID },
+  };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      g_assert_false (sched_auth_add_user (db, cases[i].login, cases[i].role, cases[i].unit,
+                                           cases[i].password, 1, &local_error));
+      g_assert_error (local_error, HN_ERROR, cases[i].code);
+    }
+  g_assert_true (sched_auth_add_user (db, "ok", "viewer", "26", "long-enough", 1, &error));
+  g_assert_false (sched_auth_add_user (db, "ok", "viewer", "26", "long-enough", 1, &error));
+  g_assert_error (error, HN_ERROR, HN_ERROR_CONFLICT);
+  g_clear_object (&db);
+  g_assert_cmpint (count (path, "SELECT count(*) FROM users"), ==, 1);
+  g_assert_cmpint (
+      count (path, "SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'"), ==, 1);
+  hn_test_remove_tree (dir);
+}
+
+static GPtrArray *
+read_all (const char *text, gssize length, GError **error)
+{
+  g_autoptr (SchedCsv) csv
+      = sched_csv_new (text, length < 0 ? strlen (text) : (gsize) length, error);
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  GStrv fields;
+  guint line;
+
+  if (csv == NULL)
+    return NULL;
+  while (sched_csv_next (csv, &fields, &line, error))
+    g_ptr_array_add (records, fields);
+  if (error != NULL && *error != NULL)
+    return NULL;
+  return g_steal_pointer (&records);
+}
+
+static void
+test_csv (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) records = NULL;
+  GStrv r;
+
+  records = read_all ("\xef\xbb\xbf"
+                      "a,b,c\r\n"
+                      "\"x, y\",\"say \"\"hi\"\"\",\r\n"
+                      "\n"
+                      "\"two\nlines\",Tam Đảo,\"\"\n",
+                      -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 3);
+  r = records->pdata[0];
+  g_assert_cmpstr (r[0], ==, "a");
+  g_assert_cmpuint (g_strv_length (r), ==, 3);
+  r = records->pdata[1];
+  g_assert_cmpstr (r[0], ==, "x, y");
+  g_assert_cmpstr (r[1], ==, "say \"hi\"");
+  g_assert_cmpstr (r[2], ==, "");
+  r = records->pdata[2];
+  g_assert_cmpstr (r[0], ==, "two\nlines");
+  g_assert_cmpstr (r[1], ==, "Tam Đảo");
+
+  g_clear_pointer (&records, g_ptr_array_unref);
+  records = read_all ("a\n\"open\nstill open", -1, &error);
+  g_assert_null (records);
+  g_assert_error (error, HN_ERROR, HN_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "line 2"));
+  g_clear_error (&error);
+
+  records = read_all ("a\n\"closed\"junk\n", -1, &error);
+  g_assert_error (error, HN_ERROR, HN_ERROR_INVALID);
+  g_clear_error (&error);
+
+  records = read_all ("ok\nok\n\xff\xfe\n", -1, &error);
+  g_assert_error (error, HN_ERROR, HN_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "line 3"));
+}
+
+int
+main (int argc, char **argv)
+{
+  hn_test_init (&argc, &argv);
+  g_test_add_func ("/scheduler-store/first-start", test_first_start);
+  g_test_add_func ("/scheduler-store/upgrade-in-place", test_upgrade_in_place);
+  g_test_add_func ("/scheduler-store/newer-refused", test_newer_refused);
+  g_test_add_func ("/scheduler-store/backup", test_backup);
+  g_test_add_func ("/scheduler-store/add-user-refusals", test_add_user_refusals);
+  g_test_add_func ("/scheduler-store/csv", test_csv);
+  return g_test_run ();
+}
