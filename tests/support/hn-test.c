@@ -25,6 +25,8 @@
 
 struct _HnTestDaemon
 {
+  char *program;
+  GStrv extra_args;
   GPid pid;
   gboolean reaped;
   int wait_status;
@@ -213,7 +215,7 @@ spawn_daemon (HnTestDaemon *daemon, const char *program, const char *const *extr
     g_ptr_array_add (args, g_strdup (extra_args[i]));
   g_ptr_array_add (args, NULL);
 
-  log_fd = open (daemon->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  log_fd = open (daemon->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot open %s",
@@ -275,6 +277,8 @@ hn_test_daemon_start (const char *program, const char *const *extra_args, GError
   g_autofree char *base = g_path_get_basename (program);
 
   daemon->reaped = TRUE;
+  daemon->program = g_strdup (program);
+  daemon->extra_args = g_strdupv ((GStrv) extra_args);
   daemon->tmpdir = hn_test_make_tmpdir (base);
   daemon->data_dir = g_build_filename (daemon->tmpdir, "data", NULL);
   daemon->log_path = g_build_filename (daemon->tmpdir, "daemon.log", NULL);
@@ -299,6 +303,26 @@ hn_test_daemon_start (const char *program, const char *const *extra_args, GError
     }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE, "no free port found");
   return NULL;
+}
+
+/**
+ * hn_test_daemon_restart:
+ * @daemon: a daemon that was stopped or killed
+ * @error: why it did not come back
+ *
+ * Starts it again on the same port with the same data directory and
+ * arguments (its log is appended to) and waits for /healthz.
+ *
+ * Returns: whether it is up again.
+ */
+gboolean
+hn_test_daemon_restart (HnTestDaemon *daemon, GError **error)
+{
+  g_return_val_if_fail (daemon->reaped, FALSE);
+
+  if (!spawn_daemon (daemon, daemon->program, (const char *const *) daemon->extra_args, error))
+    return FALSE;
+  return wait_ready (daemon, error);
 }
 
 /**
@@ -414,6 +438,8 @@ hn_test_daemon_free (HnTestDaemon *daemon)
     }
   if (daemon->tmpdir != NULL)
     hn_test_remove_tree (daemon->tmpdir);
+  g_free (daemon->program);
+  g_strfreev (daemon->extra_args);
   g_free (daemon->url);
   g_free (daemon->tmpdir);
   g_free (daemon->data_dir);

@@ -26,6 +26,7 @@ typedef struct _HnTestDaemon HnTestDaemon;
 
 HnTestDaemon *hn_test_daemon_start (const char *program, const char *const *extra_args,
                                     GError **error);
+gboolean hn_test_daemon_restart (HnTestDaemon *daemon, GError **error);
 const char *hn_test_daemon_get_url (HnTestDaemon *daemon);
 const char *hn_test_daemon_get_data_dir (HnTestDaemon *daemon);
 guint16 hn_test_daemon_get_port (HnTestDaemon *daemon);
