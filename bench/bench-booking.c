@@ -1,0 +1,305 @@
+/* bench-booking.c: booking throughput and latency over HTTP, against the
+ * ceiling of plain SQLite INSERT transactions with the same durability.
+ *
+ * The database first receives ten years of meetings (about 9,000, spread
+ * over working days, plus a daily series a year), so the conflict check
+ * and the month listing run against a realistic index.  Then a real
+ * hoinghi-scheduler process takes bookings from 1 and from 8 concurrent
+ * clients (conflict checking on, every booking fsynced), and in the same
+ * run the same number of bare INSERT transactions (WAL, synchronous=FULL)
+ * give the ceiling.  Last, the listing of one month for a district and
+ * its communes.
+ */
+#define G_LOG_DOMAIN "bench-booking"
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sched-auth.h"
+#include "sched-db.h"
+#include "sched-meetings.h"
+#include "support/hn-test.h"
+
+#define BOOKINGS 800
+#define LISTINGS 400
+#define YEARS 10
+
+static const char *const districts[]
+    = { "243", "244", "246", "247", "248", "249", "251", "252", "253" };
+
+static int
+compare (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+percentile (GArray *values, double p)
+{
+  g_array_sort (values, compare);
+  return g_array_index (values, double, (guint) ((values->len - 1) * p));
+}
+
+/* Ten years of meetings, written through the scheduler's own code. */
+static void
+seed (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SchedDb) db = sched_db_open (path, 0, &error);
+  SchedRequest request = { .now = 1 };
+  guint n = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (sched_auth_add_user (db, "bench", "admin", "26", "mat-khau-123", 1, &error));
+  g_assert_true (sched_db_begin (db, &error));
+  for (int year = 2016; year < 2016 + YEARS; year++)
+    for (int day = 0; day < 365; day++)
+      {
+        g_autoptr (GDateTime) date = g_date_time_new_utc (year, 1, 1, 1, 0, 0);
+        g_autoptr (GDateTime) when = g_date_time_add_days (date, day);
+        int weekday = g_date_time_get_day_of_week (when);
+        /* ~3.6 meetings a working day: about 900 a year */
+        int count = weekday >= 6 ? 0 : 3 + (day % 5 == 0);
+
+        for (int k = 0; k <= count; k++)
+          {
+            g_auto (SchedMeetingDraft) draft = { 0 };
+            g_autoptr (GArray) rooms = NULL;
+            const char *participants[] = { districts[(day + k) % 9], NULL };
+            gboolean daily = k == count; /* the daily briefing */
+
+            draft.title = g_strdup (daily ? "Giao ban hằng ngày" : "Họp chuyên đề");
+            draft.category = g_strdup (daily ? "covid-briefing" : "provincial-task");
+            draft.chair_unit = g_strdup (daily ? "26" : districts[(day + k + 3) % 9]);
+            draft.participants = g_strdupv ((GStrv) participants);
+            draft.starts_at = g_date_time_to_unix (when) + (daily ? 8 : k) * 3600;
+            draft.ends_at = draft.starts_at + 3600;
+            draft.mode = g_strdup (k % 3 == 0 ? "in-person" : "online");
+            if (!daily && weekday >= 6)
+              continue;
+            g_assert_true (sched_meeting_draft_rooms (db, &draft, &rooms, &error));
+            g_assert_cmpint (sched_meeting_insert (db, &request, &draft, rooms, &error), >, 0);
+            n++;
+          }
+      }
+  g_assert_true (sched_db_commit (db, &error));
+  g_print ("seeded %u meetings over %d years\n", n, YEARS);
+}
+
+typedef struct
+{
+  const char *url;
+  const char *auth;
+  guint first, count;
+  GArray *latencies;
+  guint failures;
+} Client;
+
+static gpointer
+run_client (gpointer data)
+{
+  Client *client = data;
+  g_autoptr (GDateTime) base = g_date_time_new_utc (2030, 1, 1, 0, 0, 0);
+
+  for (guint i = client->first; i < client->first + client->count; i++)
+    {
+      g_autoptr (GDateTime) start = g_date_time_add_hours (base, 2 * i);
+      g_autofree char *s = g_date_time_format (start, "%Y-%m-%dT%H:%M:%S+00:00");
+      g_autoptr (GDateTime) end = g_date_time_add_hours (start, 1);
+      g_autofree char *e = g_date_time_format (end, "%Y-%m-%dT%H:%M:%S+00:00");
+      g_autofree char *body = g_strdup_printf (
+          "{\"title\":\"Đo tải %u\",\"category\":\"provincial-task\",\"chair_unit\":\"26\","
+          "\"participants\":[\"243\",\"248\"],\"starts_at\":\"%s\",\"ends_at\":\"%s\","
+          "\"mode\":\"online\"}",
+          i, s, e);
+      const char *headers[] = { "Authorization", client->auth, NULL };
+      gint64 t0 = g_get_monotonic_time ();
+      g_autoptr (HnTestResponse) r
+          = hn_test_request ("POST", client->url, headers, "application/json", body, -1);
+      double ms = (g_get_monotonic_time () - t0) / 1000.0;
+
+      if (r->status != 201)
+        client->failures++;
+      g_array_append_val (client->latencies, ms);
+    }
+  return NULL;
+}
+
+/* CPU seconds a process has used (user + system). */
+static double
+cpu_seconds (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) fields = NULL;
+  const char *after_name;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (after_name = strrchr (text, ')')) == NULL)
+    return 0;
+  fields = g_strsplit (after_name + 2, " ", -1);
+  /* utime and stime are fields 14 and 15 of stat, 12 and 13 after the name */
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL))
+         / sysconf (_SC_CLK_TCK);
+}
+
+static double
+book (const char *base_url, const char *auth, guint clients, guint offset, double *p50,
+      double *p99)
+{
+  g_autofree char *url = g_strconcat (base_url, "/api/v1/meetings", NULL);
+  g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (double));
+  Client c[8] = { 0 };
+  GThread *threads[8];
+  gint64 t0 = g_get_monotonic_time ();
+  double seconds;
+  guint failures = 0;
+
+  for (guint i = 0; i < clients; i++)
+    {
+      c[i].url = url;
+      c[i].auth = auth;
+      c[i].count = BOOKINGS / clients;
+      c[i].first = offset + i * c[i].count;
+      c[i].latencies = g_array_new (FALSE, FALSE, sizeof (double));
+      threads[i] = g_thread_new ("client", run_client, &c[i]);
+    }
+  for (guint i = 0; i < clients; i++)
+    {
+      g_thread_join (threads[i]);
+      g_array_append_vals (all, c[i].latencies->data, c[i].latencies->len);
+      failures += c[i].failures;
+      g_array_unref (c[i].latencies);
+    }
+  seconds = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
+  g_assert_cmpuint (failures, ==, 0);
+  *p50 = percentile (all, 0.5);
+  *p99 = percentile (all, 0.99);
+  return BOOKINGS / seconds;
+}
+
+/* The ceiling: the same number of one-row transactions, same settings. */
+static double
+bare_inserts (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "ceiling.db", NULL);
+  sqlite3 *handle = NULL;
+  sqlite3_stmt *insert = NULL;
+  gint64 t0;
+
+  g_assert_cmpint (sqlite3_open (path, &handle), ==, SQLITE_OK);
+  sqlite3_exec (handle,
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, title TEXT, starts_at INTEGER)",
+                NULL, NULL, NULL);
+  sqlite3_prepare_v2 (handle, "INSERT INTO t (title, starts_at) VALUES (?1, ?2)", -1, &insert,
+                      NULL);
+  t0 = g_get_monotonic_time ();
+  for (int i = 0; i < BOOKINGS; i++)
+    {
+      sqlite3_exec (handle, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+      sqlite3_bind_text (insert, 1, "Đo tải", -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (insert, 2, i);
+      g_assert_cmpint (sqlite3_step (insert), ==, SQLITE_DONE);
+      sqlite3_reset (insert);
+      sqlite3_exec (handle, "COMMIT", NULL, NULL, NULL);
+    }
+  sqlite3_finalize (insert);
+  sqlite3_close (handle);
+  return BOOKINGS / ((g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC);
+}
+
+static void
+listing (const char *base_url, const char *auth, double *p50, double *p99)
+{
+  g_autofree char *url = g_strconcat (base_url,
+                                      "/api/v1/meetings?unit=248&from=2025-03-01T00:00:00%2B07:00"
+                                      "&to=2025-04-01T00:00:00%2B07:00",
+                                      NULL);
+  g_autoptr (GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
+  const char *headers[] = { "Authorization", auth, NULL };
+
+  for (int i = 0; i < LISTINGS; i++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      g_autoptr (HnTestResponse) r = hn_test_request ("GET", url, headers, NULL, NULL, 0);
+      double ms = (g_get_monotonic_time () - t0) / 1000.0;
+
+      g_assert_cmpuint (r->status, ==, 200);
+      g_array_append_val (latencies, ms);
+    }
+  *p50 = percentile (latencies, 0.5);
+  *p99 = percentile (latencies, 0.99);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HnTestDaemon) daemon = NULL;
+  g_autofree char *dir = hn_test_make_tmpdir ("bench-booking");
+  g_autofree char *data_dir = g_build_filename (dir, "data", NULL);
+  g_autofree char *db_path = g_build_filename (data_dir, "scheduler.db", NULL);
+  g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", data_dir);
+  g_autofree char *auth = NULL;
+  g_autoptr (HnTestResponse) login = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  double rate1, rate8, ceiling, p50_1, p99_1, p50_8, p99_8, l50, l99, server_ms, client_ms;
+
+  g_mkdir_with_parents (data_dir, 0750);
+  seed (db_path);
+  {
+    /* the last --data-dir wins: the seeded one, not the harness's own */
+    const char *args[] = { data_arg, NULL };
+
+    daemon = hn_test_daemon_start ("scheduler/hoinghi-scheduler", args, &error);
+    g_assert_no_error (error);
+  }
+  {
+    g_autofree char *url = g_strconcat (hn_test_daemon_get_url (daemon), "/api/v1/login", NULL);
+
+    login = hn_test_request ("POST", url, NULL, "application/json",
+                             "{\"login\":\"bench\",\"password\":\"mat-khau-123\"}", -1);
+  }
+  g_assert_cmpuint (login->status, ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, login->body, -1, NULL));
+  auth = g_strconcat ("Bearer ", json_object_get_string_member (
+                                     json_node_get_object (json_parser_get_root (parser)), "token"),
+                      NULL);
+
+  ceiling = bare_inserts (dir);
+  {
+    GPid server = hn_test_daemon_get_pid (daemon);
+    double server0 = cpu_seconds (server), client0 = cpu_seconds (getpid ());
+
+    rate1 = book (hn_test_daemon_get_url (daemon), auth, 1, 0, &p50_1, &p99_1);
+    rate8 = book (hn_test_daemon_get_url (daemon), auth, 8, BOOKINGS, &p50_8, &p99_8);
+    server_ms = (cpu_seconds (server) - server0) * 1000 / (2 * BOOKINGS);
+    client_ms = (cpu_seconds (getpid ()) - client0) * 1000 / (2 * BOOKINGS);
+  }
+  listing (hn_test_daemon_get_url (daemon), auth, &l50, &l99);
+
+  g_print ("bookings over HTTP (conflict check on, synchronous=FULL), %d each\n", BOOKINGS);
+  g_print ("  %-34s %10s %10s %10s %10s\n", "", "per s", "p50 ms", "p99 ms", "/ ceiling");
+  g_print ("  %-34s %10.0f %10s %10s %10s\n", "bare INSERT transactions (ceiling)", ceiling, "-",
+           "-", "1.00");
+  g_print ("  %-34s %10.0f %10.2f %10.2f %10.2f\n", "HTTP, 1 client", rate1, p50_1, p99_1,
+           rate1 / ceiling);
+  g_print ("  %-34s %10.0f %10.2f %10.2f %10.2f\n", "HTTP, 8 clients", rate8, p50_8, p99_8,
+           rate8 / ceiling);
+  g_print ("  CPU per booking: %.2f ms in hoinghi-scheduler, %.2f ms in the clients "
+           "(on %ld cores)\n",
+           server_ms, client_ms, sysconf (_SC_NPROCESSORS_ONLN));
+  g_print ("listing one month of district 248 and its communes, %d requests\n", LISTINGS);
+  g_print ("  p50 %.2f ms, p99 %.2f ms\n", l50, l99);
+  hn_test_daemon_stop (daemon, SIGTERM, 10000);
+  hn_test_remove_tree (dir);
+  return 0;
+}
