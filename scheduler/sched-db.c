@@ -1,4 +1,12 @@
-/* sched-db.c: SchedDb, the connection, its migrations and its worker. */
+/* sched-db.c: SchedDb, the connection, its migrations and its worker.
+ *
+ * The worker commits in groups: the jobs that queued up while it was busy
+ * run together inside one transaction, each in a SAVEPOINT of its own
+ * (its BEGIN and COMMIT become SAVEPOINT and RELEASE), and one COMMIT
+ * makes them all durable with one fsync and one write of the pages they
+ * share.  No job's answer leaves before that COMMIT, so an acknowledged
+ * booking is always on disk; a job that fails rolls back its savepoint
+ * alone.  With one client at a time a group is a single job. */
 #define G_LOG_DOMAIN "hoinghi-scheduler"
 
 #include "config.h"
@@ -15,6 +23,8 @@
 
 #define RESOURCE_PREFIX "/vn/gov/vinhphuc/hoinghi/scheduler"
 #define BUSY_TIMEOUT_MS 5000
+/* the most jobs one group commit takes */
+#define MAX_GROUP 32
 
 struct _SchedDb
 {
@@ -25,7 +35,12 @@ struct _SchedDb
   guint version;
   /* SQL text (static strings) -> prepared statement */
   GHashTable *statements;
-  GThreadPool *worker;
+  GThread *worker;
+  GAsyncQueue *jobs;
+  /* worker state: inside a group transaction, and whether the current
+   * job's savepoint is open */
+  gboolean in_group;
+  gboolean savepoint_open;
 };
 
 G_DEFINE_FINAL_TYPE (SchedDb, sched_db, G_TYPE_OBJECT)
@@ -146,6 +161,13 @@ sched_db_exec (SchedDb *self, const char *sql, GError **error)
 gboolean
 sched_db_begin (SchedDb *self, GError **error)
 {
+  if (self->in_group)
+    {
+      if (!sched_db_exec (self, "SAVEPOINT job", error))
+        return FALSE;
+      self->savepoint_open = TRUE;
+      return TRUE;
+    }
   return sched_db_exec (self, "BEGIN IMMEDIATE", error);
 }
 
@@ -159,6 +181,17 @@ sched_db_begin (SchedDb *self, GError **error)
 gboolean
 sched_db_commit (SchedDb *self, GError **error)
 {
+  /* in a group, durability comes with the group's COMMIT */
+  if (self->in_group)
+    {
+      if (!sched_db_exec (self, "RELEASE job", error))
+        {
+          sched_db_rollback (self);
+          return FALSE;
+        }
+      self->savepoint_open = FALSE;
+      return TRUE;
+    }
   if (!sched_db_exec (self, "COMMIT", error))
     {
       sched_db_rollback (self);
@@ -176,6 +209,13 @@ sched_db_commit (SchedDb *self, GError **error)
 void
 sched_db_rollback (SchedDb *self)
 {
+  if (self->in_group)
+    {
+      if (self->savepoint_open)
+        sqlite3_exec (self->handle, "ROLLBACK TO job; RELEASE job", NULL, NULL, NULL);
+      self->savepoint_open = FALSE;
+      return;
+    }
   if (!sqlite3_get_autocommit (self->handle))
     sqlite3_exec (self->handle, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -378,23 +418,100 @@ load_hierarchy (SchedDb *self, GError **error)
   return sched_db_commit (self, error);
 }
 
-static void
-run_job (gpointer data, gpointer user_data)
+typedef struct
 {
-  g_autoptr (GTask) task = data;
-  SchedDb *self = g_task_get_source_object (task);
-  SchedDbFunc func = g_object_get_data (G_OBJECT (task), "func");
-  GDestroyNotify result_destroy = g_object_get_data (G_OBJECT (task), "result-destroy");
-  GError *error = NULL;
   gpointer result;
+  GError *error;
+} Outcome;
 
-  result = func (self, g_task_get_task_data (task), &error);
-  /* a job must never leave a transaction open for the next one */
+static void
+run_one (SchedDb *self, GTask *task, Outcome *outcome)
+{
+  SchedDbFunc func = g_object_get_data (G_OBJECT (task), "func");
+
+  outcome->result = func (self, g_task_get_task_data (task), &outcome->error);
+  /* a job must never leave a transaction (or savepoint) open for the next */
   sched_db_rollback (self);
-  if (error != NULL)
-    g_task_return_error (task, error);
+}
+
+static void
+deliver (GTask *task, Outcome *outcome)
+{
+  GDestroyNotify result_destroy = g_object_get_data (G_OBJECT (task), "result-destroy");
+
+  if (outcome->error != NULL)
+    g_task_return_error (task, outcome->error);
   else
-    g_task_return_pointer (task, result, result_destroy);
+    g_task_return_pointer (task, outcome->result, result_destroy);
+}
+
+/* Runs @tasks (at least two) in one transaction; see the top of the file. */
+static void
+run_group (SchedDb *self, GPtrArray *tasks, Outcome *outcomes)
+{
+  GError *error = NULL;
+
+  if (!sched_db_exec (self, "BEGIN IMMEDIATE", &error))
+    {
+      for (guint i = 0; i < tasks->len; i++)
+        outcomes[i].error = g_error_copy (error);
+      g_error_free (error);
+      return;
+    }
+  self->in_group = TRUE;
+  for (guint i = 0; i < tasks->len; i++)
+    run_one (self, tasks->pdata[i], &outcomes[i]);
+  self->in_group = FALSE;
+  if (!sched_db_commit (self, &error))
+    {
+      /* nothing of the group is durable: no job may say otherwise */
+      for (guint i = 0; i < tasks->len; i++)
+        {
+          GDestroyNotify result_destroy
+              = g_object_get_data (G_OBJECT (tasks->pdata[i]), "result-destroy");
+
+          if (outcomes[i].result != NULL && result_destroy != NULL)
+            result_destroy (outcomes[i].result);
+          outcomes[i].result = NULL;
+          g_clear_error (&outcomes[i].error);
+          outcomes[i].error = g_error_copy (error);
+        }
+      g_error_free (error);
+    }
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  SchedDb *self = data;
+
+  for (;;)
+    {
+      g_autoptr (GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+      g_autofree Outcome *outcomes = NULL;
+      gpointer task = g_async_queue_pop (self->jobs);
+
+      /* the queue itself is the stop signal */
+      if (task == (gpointer) self)
+        return NULL;
+      g_ptr_array_add (tasks, task);
+      while (tasks->len < MAX_GROUP && (task = g_async_queue_try_pop (self->jobs)) != NULL)
+        {
+          if (task == (gpointer) self)
+            {
+              g_async_queue_push_front (self->jobs, self);
+              break;
+            }
+          g_ptr_array_add (tasks, task);
+        }
+      outcomes = g_new0 (Outcome, tasks->len);
+      if (tasks->len == 1)
+        run_one (self, tasks->pdata[0], &outcomes[0]);
+      else
+        run_group (self, tasks, outcomes);
+      for (guint i = 0; i < tasks->len; i++)
+        deliver (tasks->pdata[i], &outcomes[i]);
+    }
 }
 
 static void
@@ -409,7 +526,11 @@ sched_db_finalize (GObject *object)
   SchedDb *self = SCHED_DB (object);
 
   if (self->worker != NULL)
-    g_thread_pool_free (self->worker, FALSE, TRUE);
+    {
+      g_async_queue_push (self->jobs, self);
+      g_thread_join (self->worker);
+    }
+  g_clear_pointer (&self->jobs, g_async_queue_unref);
   g_hash_table_unref (self->statements);
   if (self->handle != NULL)
     sqlite3_close_v2 (self->handle);
@@ -476,7 +597,8 @@ sched_db_open (const char *path, guint max_version, GError **error)
     return NULL;
   if (self->version >= 1 && !load_hierarchy (self, error))
     return NULL;
-  self->worker = g_thread_pool_new (run_job, self, 1, TRUE, NULL);
+  self->jobs = g_async_queue_new ();
+  self->worker = g_thread_new ("sched-db", worker_main, self);
   return g_steal_pointer (&self);
 }
 
@@ -516,8 +638,9 @@ sched_db_get_path (SchedDb *self)
  * @callback: called in the caller's main context
  * @user_data: for @callback
  *
- * Jobs run one at a time in the order queued; an open transaction left
- * by a failed job is rolled back before the next.
+ * Jobs run one at a time in the order queued, those queued together in
+ * one group commit; an open transaction left by a failed job is rolled
+ * back before the next.
  */
 void
 sched_db_run_async (SchedDb *self, SchedDbFunc func, gpointer data, GDestroyNotify destroy,
@@ -532,7 +655,7 @@ sched_db_run_async (SchedDb *self, SchedDbFunc func, gpointer data, GDestroyNoti
   g_task_set_task_data (task, data, destroy);
   g_object_set_data (G_OBJECT (task), "func", func);
   g_object_set_data (G_OBJECT (task), "result-destroy", result_destroy);
-  g_thread_pool_push (self->worker, task, NULL);
+  g_async_queue_push (self->jobs, task);
 }
 
 /**

@@ -20,7 +20,7 @@
 
 #include "hn-test.h"
 
-#define READY_TIMEOUT_US (20 * G_USEC_PER_SEC)
+#define READY_TIMEOUT_US (60 * G_USEC_PER_SEC)
 #define POLL_INTERVAL_US (20 * 1000)
 
 struct _HnTestDaemon
@@ -208,6 +208,15 @@ spawn_daemon (HnTestDaemon *daemon, const char *program, const char *const *extr
   int log_fd;
   gboolean spawned;
 
+  /* HN_TEST_WRAPPER runs the daemons under a tool, e.g. "valgrind --tool=callgrind" */
+  if (g_getenv ("HN_TEST_WRAPPER") != NULL && *g_getenv ("HN_TEST_WRAPPER") != '\0')
+    {
+      g_auto (GStrv) wrapper = g_strsplit (g_getenv ("HN_TEST_WRAPPER"), " ", -1);
+
+      for (guint i = 0; wrapper[i] != NULL; i++)
+        if (*wrapper[i] != '\0')
+          g_ptr_array_add (args, g_strdup (wrapper[i]));
+    }
   g_ptr_array_add (args, g_strdup (path));
   g_ptr_array_add (args, g_strdup_printf ("--listen=127.0.0.1:%u", daemon->port));
   g_ptr_array_add (args, g_strdup_printf ("--data-dir=%s", daemon->data_dir));
