@@ -151,8 +151,7 @@ cpu_seconds (GPid pid)
 }
 
 static double
-book (const char *base_url, const char *auth, guint clients, guint offset, double *p50,
-      double *p99)
+book (const char *base_url, const char *auth, guint clients, guint offset, double *p50, double *p99)
 {
   g_autofree char *url = g_strconcat (base_url, "/api/v1/meetings", NULL);
   g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (double));
@@ -270,9 +269,10 @@ main (int argc, char **argv)
   }
   g_assert_cmpuint (login->status, ==, 200);
   g_assert_true (json_parser_load_from_data (parser, login->body, -1, NULL));
-  auth = g_strconcat ("Bearer ", json_object_get_string_member (
-                                     json_node_get_object (json_parser_get_root (parser)), "token"),
-                      NULL);
+  auth = g_strconcat (
+      "Bearer ",
+      json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)), "token"),
+      NULL);
 
   ceiling = bare_inserts (dir);
   {

@@ -595,7 +595,12 @@ sched_db_open (const char *path, guint max_version, GError **error)
     }
   if (!apply_migrations (self, max_version, error))
     return NULL;
-  if (self->version >= 1 && !load_hierarchy (self, error))
+  if (self->version >= 1
+      && (!sched_db_exec (self,
+                          "INSERT OR IGNORE INTO settings (key, value) "
+                          "VALUES ('installation', lower (hex (randomblob (6))))",
+                          error)
+          || !load_hierarchy (self, error)))
     return NULL;
   self->jobs = g_async_queue_new ();
   self->worker = g_thread_new ("sched-db", worker_main, self);

@@ -26,7 +26,8 @@
 
 /* Every column a meeting's JSON needs, in one row. */
 #define MEETING_COLUMNS                                                                            \
-  "m.id, m.uid, m.title, m.category, m.chair_unit, m.starts_at, m.ends_at, m.mode, m.status, "     \
+  "m.id, " SCHED_MEETING_UID                                                                       \
+  ", m.title, m.category, m.chair_unit, m.starts_at, m.ends_at, m.mode, m.status, "                \
   "m.series_id, m.edited, m.held_online, m.evidence, m.external_platform, "                        \
   "(SELECT login FROM users WHERE id = m.outcome_by), m.outcome_at, m.cancel_reason, m.notes, "    \
   "m.version, (SELECT login FROM users WHERE id = m.created_by), m.created_at, m.updated_at, "     \
@@ -423,17 +424,14 @@ sched_meeting_insert (SchedDb *db, SchedRequest *request, SchedMeetingDraft *dra
                       GError **error)
 {
   static const char *const sql
-      = "INSERT INTO meetings (uid, title, category, chair_unit, starts_at, ends_at, mode, "
+      = "INSERT INTO meetings (title, category, chair_unit, starts_at, ends_at, mode, "
         "series_id, recurrence_start, notes, created_by, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULLIF (?8, 0), NULLIF (?9, 0), ?10, ?11, ?12, ?12)";
+        "VALUES (?2, ?3, ?4, ?5, ?6, ?7, NULLIF (?8, 0), NULLIF (?9, 0), ?10, ?11, ?12, ?12)";
   g_autoptr (SchedStmt) stmt = sched_db_prepare (db, sql, error);
-  g_autofree char *uuid = g_uuid_string_random ();
-  g_autofree char *uid = g_strconcat (uuid, "@hoinghi", NULL);
   gint64 id;
 
   if (stmt == NULL)
     return 0;
-  sqlite3_bind_text (stmt, 1, uid, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, draft->title, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, draft->category, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, draft->chair_unit, -1, SQLITE_STATIC);

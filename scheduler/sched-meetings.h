@@ -7,6 +7,12 @@
 
 G_BEGIN_DECLS
 
+/* A meeting's calendar UID, derived rather than stored (no random index
+ * to write on every booking): stable, and unique across installations. */
+#define SCHED_MEETING_UID                                                                          \
+  "('meeting-' || m.id || '.' || (SELECT value FROM settings WHERE key = 'installation') "         \
+  "|| '@hoinghi')"
+
 /* A meeting longer than this is a typo, not a meeting. */
 #define SCHED_MAX_MEETING_SECONDS (24 * 3600)
 

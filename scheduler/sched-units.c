@@ -13,6 +13,7 @@
 #include "sched-ical.h"
 #include "sched-idempotency.h"
 #include "sched-json.h"
+#include "sched-meetings.h"
 #include "sched-units.h"
 
 /* A feed covers a year back and two ahead: what a calendar client shows. */
@@ -399,7 +400,8 @@ sched_calendar_handle (SchedDb *db, SchedRequest *request, SchedResponse *respon
   static const char *const params[] = { "token", NULL };
   static const char *const unit_sql = "SELECT name FROM units WHERE code = ?1";
   static const char *const sql
-      = "SELECT m.uid, m.title, m.notes, m.category, m.starts_at, m.ends_at, m.status, m.version, "
+      = "SELECT " SCHED_MEETING_UID
+        ", m.title, m.notes, m.category, m.starts_at, m.ends_at, m.status, m.version, "
         "m.updated_at, (SELECT group_concat (r.name, '; ') FROM room_bookings b "
         "  JOIN rooms r ON r.id = b.room_id WHERE b.meeting_id = m.id) "
         "FROM meetings m WHERE m.starts_at >= ?2 AND m.starts_at < ?3 AND EXISTS "

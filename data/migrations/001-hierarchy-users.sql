@@ -50,3 +50,10 @@ CREATE TABLE sessions (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX sessions_expiry ON sessions (expires_at);
+
+-- Settings of this installation, e.g. the random id that makes calendar
+-- UIDs unique across installations.
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;

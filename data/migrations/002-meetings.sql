@@ -34,7 +34,6 @@ CREATE TABLE series (
 
 CREATE TABLE meetings (
   id                INTEGER PRIMARY KEY,
-  uid               TEXT NOT NULL UNIQUE,
   title             TEXT NOT NULL,
   category          TEXT NOT NULL REFERENCES categories (name),
   chair_unit        TEXT NOT NULL REFERENCES units (code),
