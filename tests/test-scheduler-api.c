@@ -828,6 +828,37 @@ test_openapi_paths (Fixture *f, gconstpointer data)
   g_assert_cmpuint (checked, >=, 12);
 }
 
+static void
+test_backup_while_running (Fixture *f, gconstpointer user_data)
+{
+  g_autofree char *body = meeting_body ("Sao lưu", "26", "", "2026-12-16T08:00:00+07:00",
+                                        "2026-12-16T09:00:00+07:00", "online");
+  g_autoptr (HnTestResponse) created
+      = call (f, "POST", "/api/v1/meetings", f->secretary, body, NULL);
+  g_autofree char *data
+      = g_strdup_printf ("--data-dir=%s", hn_test_daemon_get_data_dir (f->daemon));
+  g_autofree char *copy
+      = g_build_filename (hn_test_daemon_get_data_dir (f->daemon), "copy.db", NULL);
+  g_autofree char *backup = g_strdup_printf ("--backup=%s", copy);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *argv[] = { "scheduler/hoinghi-scheduler", data, backup, NULL };
+  const char *no_role[] = { "scheduler/hoinghi-scheduler", data, "--add-user", "x1", NULL };
+  const char *both[] = { "scheduler/hoinghi-scheduler", data, backup, "--add-user", "x1", NULL };
+  const char *query[] = { "/usr/bin/sqlite3", copy, "SELECT title FROM meetings", NULL };
+
+  g_assert_cmpuint (created->status, ==, 201);
+  g_assert_cmpint (hn_test_run (argv, english, &out, &err), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (hn_test_run (query, NULL, &out, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Sao lưu\n");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (hn_test_run_with_input (no_role, english, "mat-khau-123\n", NULL, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "--role"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (hn_test_run (both, english, NULL, &err), ==, 2);
+}
+
 #define ADD(name, func)                                                                            \
   g_test_add ("/scheduler-api/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -847,5 +878,6 @@ main (int argc, char **argv)
   ADD ("hostile-input", test_hostile_input);
   ADD ("calendar-feed", test_calendar_feed);
   ADD ("openapi-paths", test_openapi_paths);
+  ADD ("backup-while-running", test_backup_while_running);
   return g_test_run ();
 }
