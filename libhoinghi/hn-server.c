@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include "hn-error.h"
 #include "hn-http.h"
 #include "hn-i18n.h"
@@ -357,6 +359,8 @@ hn_server_listen (HnServer *self, const char *host, guint16 port, GError **error
     }
   socket_address = g_inet_socket_address_new (address, port);
   listener = g_socket_service_new ();
+  /* GLib's default backlog of 10 refuses a burst of sites joining at once */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (listener), SOMAXCONN);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (listener), socket_address,
                                       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &effective,
                                       &local_error))

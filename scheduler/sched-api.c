@@ -64,11 +64,18 @@ static const Route routes[] = {
   { "feed-token", "POST", AUTH_USER, sched_feed_token_handle },
 };
 
+/* Argon2id takes 64 MiB and a tenth of a second a check: at most one
+ * check per core at once, and a bounded queue, so a flood of logins is
+ * answered 429 instead of eating the machine. */
+#define VERIFIERS 2
+#define MAX_WAITING_LOGINS 64
+
 struct _SchedApi
 {
   GObject parent_instance;
 
   SchedDb *db;
+  GThreadPool *verifier;
 };
 
 G_DEFINE_FINAL_TYPE (SchedApi, sched_api, G_TYPE_OBJECT)
@@ -183,6 +190,7 @@ typedef struct
   char *login;
   char *password;
   char *hash;
+  gboolean verified;
 } Call;
 
 static void
@@ -289,30 +297,33 @@ on_session (GObject *source, GAsyncResult *result, gpointer user_data)
     write_response (call->msg, response);
 }
 
-static void
-verify_in_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+static gboolean
+on_verified (gpointer data)
 {
   Call *call = data;
-
-  g_task_return_boolean (task, sched_auth_verify_password (call->hash, call->password));
-}
-
-static void
-on_verified (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Call *call = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), NULL) || call->user == NULL)
+  if (!call->verified || call->user == NULL)
     {
       g_set_error_literal (&error, HN_ERROR, HN_ERROR_UNAUTHORIZED,
                            _ ("The login or the password is wrong."));
       write_error (call->msg, error);
       call_free (call);
-      return;
+      return G_SOURCE_REMOVE;
     }
   sched_db_run_async (call->api->db, login_session_job, call, (GDestroyNotify) call_free,
                       (GDestroyNotify) sched_response_free, on_session, call);
+  return G_SOURCE_REMOVE;
+}
+
+/* On a verifier thread; the answer goes back to the main context. */
+static void
+verify (gpointer data, gpointer user_data)
+{
+  Call *call = data;
+
+  call->verified = sched_auth_verify_password (call->hash, call->password);
+  g_main_context_invoke (NULL, on_verified, call);
 }
 
 static gpointer
@@ -331,7 +342,6 @@ on_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Call *call = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GTask) task = NULL;
 
   if (sched_db_run_finish (SCHED_DB (source), result, &error) == NULL)
     {
@@ -339,10 +349,16 @@ on_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
       call_free (call);
       return;
     }
+  if (g_thread_pool_unprocessed (call->api->verifier) >= MAX_WAITING_LOGINS)
+    {
+      g_set_error_literal (&error, HN_ERROR, HN_ERROR_TOO_MANY_REQUESTS,
+                           _ ("Too many logins at once; try again in a moment."));
+      write_error (call->msg, error);
+      call_free (call);
+      return;
+    }
   /* an unknown login is verified against a dummy hash all the same */
-  task = g_task_new (NULL, NULL, on_verified, call);
-  g_task_set_task_data (task, call, NULL);
-  g_task_run_in_thread (task, verify_in_thread);
+  g_thread_pool_push (call->api->verifier, call, NULL);
 }
 
 static void
@@ -420,6 +436,7 @@ sched_api_finalize (GObject *object)
 {
   SchedApi *self = SCHED_API (object);
 
+  g_thread_pool_free (self->verifier, FALSE, TRUE);
   g_clear_object (&self->db);
 
   G_OBJECT_CLASS (sched_api_parent_class)->finalize (object);
@@ -434,6 +451,7 @@ sched_api_class_init (SchedApiClass *klass)
 static void
 sched_api_init (SchedApi *self)
 {
+  self->verifier = g_thread_pool_new (verify, NULL, VERIFIERS, FALSE, NULL);
 }
 
 /**

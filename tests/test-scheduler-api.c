@@ -859,6 +859,69 @@ test_backup_while_running (Fixture *f, gconstpointer user_data)
   g_assert_cmpint (hn_test_run (both, english, NULL, &err), ==, 2);
 }
 
+static gpointer
+flood_login (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr (HnTestResponse) r = call (f, "POST", "/api/v1/login", NULL,
+                                       "{\"login\":\"xem\",\"password\":\"mat-khau-123\"}", NULL);
+
+  return GUINT_TO_POINTER (r->status);
+}
+
+/* A burst of logins is served or told to wait (429); nothing else. */
+static void
+test_login_flood (Fixture *f, gconstpointer user_data)
+{
+  GThread *threads[100];
+  guint served = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("login", flood_login, f);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      guint status = GPOINTER_TO_UINT (g_thread_join (threads[i]));
+
+      if (status != 200 && status != 429)
+        g_test_message ("login %u answered %u", i, status);
+      g_assert_true (status == 200 || status == 429);
+      served += status == 200;
+    }
+  g_test_message ("%u of %u logins served at once", served, (guint) G_N_ELEMENTS (threads));
+  g_assert_cmpuint (served, >, 0);
+}
+
+/* Clients that hang up before their answer leave the service unharmed. */
+static void
+test_client_hangs_up (Fixture *f, gconstpointer user_data)
+{
+  g_autofree char *body = meeting_body ("Bỏ dở", "26", "", "2026-12-17T08:00:00+07:00",
+                                        "2026-12-17T09:00:00+07:00", "online");
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  for (int i = 0; i < 20; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GSocketConnection) connection = g_socket_client_connect_to_host (
+          client, "127.0.0.1", hn_test_daemon_get_port (f->daemon), NULL, &error);
+      g_autofree char *request
+          = g_strdup_printf ("POST /api/v1/%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                             i % 2 ? "meetings" : "login", f->secretary, strlen (body), body);
+
+      g_assert_no_error (error);
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), request,
+                                 strlen (request), NULL, NULL, &error);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+  {
+    g_autoptr (HnTestResponse) r = call (f, "GET", "/healthz", NULL, NULL, NULL);
+
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+}
+
 #define ADD(name, func)                                                                            \
   g_test_add ("/scheduler-api/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -879,5 +942,7 @@ main (int argc, char **argv)
   ADD ("calendar-feed", test_calendar_feed);
   ADD ("openapi-paths", test_openapi_paths);
   ADD ("backup-while-running", test_backup_while_running);
+  ADD ("login-flood", test_login_flood);
+  ADD ("client-hangs-up", test_client_hangs_up);
   return g_test_run ();
 }
