@@ -8,7 +8,8 @@
  * clients (conflict checking on, every booking fsynced), and in the same
  * run the same number of bare INSERT transactions (WAL, synchronous=FULL)
  * give the ceiling.  Last, the listing of one month for a district and
- * its communes.
+ * its communes; and the online-meeting ratio of one year grouped by month,
+ * against counting the same by scanning every meeting row.
  */
 #define G_LOG_DOMAIN "bench-booking"
 
@@ -76,10 +77,12 @@ seed (const char *path)
             const char *participants[] = { districts[(day + k) % 9], NULL };
             gboolean daily = k == count; /* the daily briefing */
 
+            const char *with_province[] = { "26", NULL };
+
             draft.title = g_strdup (daily ? "Giao ban hằng ngày" : "Họp chuyên đề");
             draft.category = g_strdup (daily ? "covid-briefing" : "provincial-task");
             draft.chair_unit = g_strdup (daily ? "26" : districts[(day + k + 3) % 9]);
-            draft.participants = g_strdupv ((GStrv) participants);
+            draft.participants = g_strdupv ((GStrv) (daily ? participants : with_province));
             draft.starts_at = g_date_time_to_unix (when) + (daily ? 8 : k) * 3600;
             draft.ends_at = draft.starts_at + 3600;
             draft.mode = g_strdup (k % 3 == 0 ? "in-person" : "online");
@@ -90,6 +93,12 @@ seed (const char *path)
             n++;
           }
       }
+  /* every one of them took place, online as planned or in the room */
+  g_assert_true (sched_db_exec (db,
+                                "UPDATE meetings SET status = 'held', "
+                                "held_online = (mode != 'in-person'), "
+                                "evidence = CASE mode WHEN 'in-person' THEN 'none' ELSE 'mcu' END",
+                                &error));
   g_assert_true (sched_db_commit (db, &error));
   g_print ("seeded %u meetings over %d years\n", n, YEARS);
 }
@@ -215,6 +224,92 @@ bare_inserts (const char *dir)
   return BOOKINGS / ((g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC);
 }
 
+/* The baseline: every meeting row read and counted in C, no index used. */
+static void
+ratio_by_scanning (const char *path, gint64 from, gint64 to, gint64 held[12], gint64 online[12])
+{
+  sqlite3 *handle = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  memset (held, 0, 12 * sizeof (gint64));
+  memset (online, 0, 12 * sizeof (gint64));
+  g_assert_cmpint (sqlite3_open_v2 (path, &handle, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (handle,
+                                       "SELECT m.starts_at, m.status, m.held_online, "
+                                       "(SELECT group_concat (u.level) FROM meeting_units mu "
+                                       "JOIN units u ON u.code = mu.unit_code "
+                                       "WHERE mu.meeting_id = m.id) FROM meetings m",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 start = sqlite3_column_int64 (stmt, 0);
+      const char *levels = (const char *) sqlite3_column_text (stmt, 3);
+      g_autoptr (GDateTime) local = NULL;
+      int month;
+
+      if (start < from || start >= to || levels == NULL || strstr (levels, "province") == NULL
+          || (strstr (levels, "district") == NULL && strstr (levels, "commune") == NULL)
+          || strstr (levels, "central") != NULL
+          || !g_str_equal ((const char *) sqlite3_column_text (stmt, 1), "held"))
+        continue;
+      local = g_date_time_new_from_unix_utc (start + 7 * 3600);
+      month = g_date_time_get_month (local) - 1;
+      held[month]++;
+      online[month] += sqlite3_column_int (stmt, 2) == 1;
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (handle);
+}
+
+static void
+ratio (const char *base_url, const char *auth, const char *db_path)
+{
+  g_autofree char *url = g_strconcat (base_url,
+                                      "/api/v1/stats/online-ratio?from=2024-01-01T00:00:00%2B07:00"
+                                      "&to=2025-01-01T00:00:00%2B07:00&group=month",
+                                      NULL);
+  g_autoptr (GArray) indexed = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) scanned = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GDateTime) from = g_date_time_new_utc (2023, 12, 31, 17, 0, 0);
+  g_autoptr (GDateTime) to = g_date_time_new_utc (2024, 12, 31, 17, 0, 0);
+  const char *headers[] = { "Authorization", auth, NULL };
+  gint64 held[12], online[12], total_held = 0, total_online = 0;
+  double i50, i99, s50, s99;
+
+  for (int i = 0; i < LISTINGS; i++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      g_autoptr (HnTestResponse) r = hn_test_request ("GET", url, headers, NULL, NULL, 0);
+      double ms = (g_get_monotonic_time () - t0) / 1000.0;
+
+      g_assert_cmpuint (r->status, ==, 200);
+      g_array_append_val (indexed, ms);
+    }
+  for (int i = 0; i < LISTINGS / 10; i++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      double ms;
+
+      ratio_by_scanning (db_path, g_date_time_to_unix (from), g_date_time_to_unix (to), held,
+                         online);
+      ms = (g_get_monotonic_time () - t0) / 1000.0;
+      g_array_append_val (scanned, ms);
+    }
+  for (int m = 0; m < 12; m++)
+    total_held += held[m], total_online += online[m];
+  i50 = percentile (indexed, 0.5);
+  i99 = percentile (indexed, 0.99);
+  s50 = percentile (scanned, 0.5);
+  s99 = percentile (scanned, 0.99);
+  g_print ("online-meeting ratio of 2024 by month (%" G_GINT64_FORMAT " held, %" G_GINT64_FORMAT
+           " online)\n",
+           total_held, total_online);
+  g_print ("  over HTTP, indexed:          p50 %.2f ms, p99 %.2f ms\n", i50, i99);
+  g_print ("  scanning every row (in-process baseline): p50 %.2f ms, p99 %.2f ms\n", s50, s99);
+  g_print ("  baseline / indexed at p50: %.1f\n", s50 / i50);
+}
+
 static void
 listing (const char *base_url, const char *auth, double *p50, double *p99)
 {
@@ -299,6 +394,7 @@ main (int argc, char **argv)
            server_ms, client_ms, sysconf (_SC_NPROCESSORS_ONLN));
   g_print ("listing one month of district 248 and its communes, %d requests\n", LISTINGS);
   g_print ("  p50 %.2f ms, p99 %.2f ms\n", l50, l99);
+  ratio (hn_test_daemon_get_url (daemon), auth, db_path);
   hn_test_daemon_stop (daemon, SIGTERM, 10000);
   hn_test_remove_tree (dir);
   return 0;

@@ -21,8 +21,11 @@
 #include "sched-auth.h"
 #include "sched-idempotency.h"
 #include "sched-json.h"
+#include "sched-import.h"
 #include "sched-meetings.h"
+#include "sched-outcomes.h"
 #include "sched-series.h"
+#include "sched-stats.h"
 #include "sched-units.h"
 
 #define API_PREFIX "/api/v1"
@@ -58,9 +61,12 @@ static const Route routes[] = {
   { "meetings", "GET, POST", AUTH_USER, sched_meetings_handle },
   { "meetings/*", "GET, PATCH, DELETE", AUTH_USER, sched_meeting_handle },
   { "meetings/*/cancel", "POST", AUTH_USER, sched_meeting_handle_cancel },
+  { "meetings/*/outcome", "POST", AUTH_USER, sched_outcome_handle },
   { "series", "GET, POST", AUTH_USER, sched_series_handle_collection },
   { "series/*", "GET, PATCH, DELETE", AUTH_USER, sched_series_handle_item },
   { "audit", "GET", AUTH_USER, sched_audit_handle },
+  { "stats/online-ratio", "GET", AUTH_USER, sched_stats_handle },
+  { "import", "POST", AUTH_USER, sched_import_handle },
   { "feed-token", "POST", AUTH_USER, sched_feed_token_handle },
 };
 

@@ -386,8 +386,18 @@ sched_meeting_write_units (SchedDb *db, gint64 meeting_id, SchedMeetingDraft *dr
   static const char *const clear_sql = "DELETE FROM meeting_units WHERE meeting_id = ?1";
   static const char *const insert_sql
       = "INSERT INTO meeting_units (meeting_id, unit_code, role) VALUES (?1, ?2, ?3)";
+  /* the indicator the meeting counts in (docs/STATISTICS.md), decided once
+   * here so the statistics read it from an index */
+  static const char *const scope_sql
+      = "UPDATE meetings SET scope = (SELECT CASE "
+        "WHEN sum (u.level = 'central') > 0 AND sum (u.level != 'central') > 0 THEN 'central' "
+        "WHEN sum (u.level = 'central') = 0 AND sum (u.level = 'province') > 0 "
+        " AND sum (u.level IN ('district', 'commune')) > 0 THEN 'provincial' END "
+        "FROM meeting_units mu JOIN units u ON u.code = mu.unit_code WHERE mu.meeting_id = ?1) "
+        "WHERE id = ?1";
   g_autoptr (GPtrArray) units = taking_part (draft);
   g_autoptr (SchedStmt) clear = sched_db_prepare (db, clear_sql, error);
+  g_autoptr (SchedStmt) scope = NULL;
 
   if (clear == NULL)
     return FALSE;
@@ -406,7 +416,11 @@ sched_meeting_write_units (SchedDb *db, gint64 meeting_id, SchedMeetingDraft *dr
       if (!sched_db_step_done (db, insert, error))
         return FALSE;
     }
-  return TRUE;
+  scope = sched_db_prepare (db, scope_sql, error);
+  if (scope == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (scope, 1, meeting_id);
+  return sched_db_step_done (db, scope, error);
 }
 
 /**
@@ -573,8 +587,8 @@ parse_limit (SchedRequest *request, const char *name, guint64 min, guint64 max, 
 static gboolean
 list_meetings (SchedDb *db, SchedRequest *request, SchedResponse *response, GError **error)
 {
-  static const char *const params[]
-      = { "from", "to", "unit", "status", "category", "series", "limit", "offset", NULL };
+  static const char *const params[] = { "from",   "to",    "unit",   "status",        "category",
+                                        "series", "limit", "offset", "needs_outcome", NULL };
   static const char *const statuses[]
       = { "scheduled", "running", "held", "cancelled", "missed", NULL };
   /* from/to default to the whole range the API accepts, so the
@@ -585,7 +599,9 @@ list_meetings (SchedDb *db, SchedRequest *request, SchedResponse *response, GErr
         "  JOIN unit_ancestors ua ON ua.unit_code = mu.unit_code AND ua.ancestor_code = ?3 "
         "  WHERE mu.meeting_id = m.id)) "
         "AND (?4 IS NULL OR m.status = ?4) AND (?5 IS NULL OR m.category = ?5) "
-        "AND (?6 IS NULL OR m.series_id = ?6) ";
+        "AND (?6 IS NULL OR m.series_id = ?6) "
+        /* needs an outcome: over, and nobody said how it went */
+        "AND (?9 IS NULL OR (m.ends_at <= ?9 AND m.status IN ('scheduled', 'running'))) ";
   static char *list_sql, *count_sql;
   g_autoptr (SchedStmt) list = NULL;
   g_autoptr (SchedStmt) count = NULL;
@@ -597,6 +613,7 @@ list_meetings (SchedDb *db, SchedRequest *request, SchedResponse *response, GErr
   const char *status = sched_request_query (request, "status");
   const char *text;
   gboolean exists = TRUE;
+  gboolean needs_outcome = FALSE;
 
   if (!sched_request_check_query (request, params, error))
     return FALSE;
@@ -623,6 +640,16 @@ list_meetings (SchedDb *db, SchedRequest *request, SchedResponse *response, GErr
       g_set_error (error, HN_ERROR, HN_ERROR_INVALID, _ ("There is no unit with the code “%s”."),
                    unit);
       return FALSE;
+    }
+  if ((text = sched_request_query (request, "needs_outcome")) != NULL)
+    {
+      if (!g_str_equal (text, "true") && !g_str_equal (text, "false"))
+        {
+          g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID,
+                               _ ("needs_outcome must be true or false."));
+          return FALSE;
+        }
+      needs_outcome = g_str_equal (text, "true");
     }
   if (!parse_limit (request, "limit", 1, 1000, &limit, error)
       || !parse_limit (request, "offset", 0, G_MAXINT32, &offset, error)
@@ -652,6 +679,8 @@ list_meetings (SchedDb *db, SchedRequest *request, SchedResponse *response, GErr
       sqlite3_bind_text (stmt, 5, sched_request_query (request, "category"), -1, SQLITE_STATIC);
       if (series > 0)
         sqlite3_bind_int64 (stmt, 6, series);
+      if (needs_outcome)
+        sqlite3_bind_int64 (stmt, 9, request->now);
     }
   sqlite3_bind_int64 (list, 7, limit);
   sqlite3_bind_int64 (list, 8, offset);

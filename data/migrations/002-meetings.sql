@@ -53,6 +53,10 @@ CREATE TABLE meetings (
   cancel_reason     TEXT,
   notes             TEXT NOT NULL DEFAULT '',
   import_key        TEXT UNIQUE,
+  -- which indicator the meeting belongs to, from the levels of its units:
+  -- 'provincial' (the province with districts/communes), 'central', or
+  -- NULL; kept by the scheduler whenever the units change
+  scope             TEXT CHECK (scope IN ('provincial', 'central')),
   version           INTEGER NOT NULL DEFAULT 1,
   created_by        INTEGER REFERENCES users (id),
   created_at        INTEGER NOT NULL,
@@ -61,6 +65,7 @@ CREATE TABLE meetings (
 );
 CREATE INDEX meetings_start ON meetings (starts_at);
 CREATE INDEX meetings_chair_start ON meetings (chair_unit, starts_at);
+CREATE INDEX meetings_scope_start ON meetings (scope, starts_at);
 
 -- The units taking part, the chair among them (role 'chair').
 CREATE TABLE meeting_units (
