@@ -13,6 +13,7 @@
 #define STARTED_AT_KEY "hn-started-at"
 #define BODY_SEEN_KEY "hn-body-seen"
 #define PAUSED_KEY "hn-paused"
+#define FINISHED_KEY "hn-finished"
 
 struct _HnServer
 {
@@ -117,6 +118,9 @@ on_request_finished (SoupServer *soup, SoupServerMessage *msg, gpointer user_dat
   guint status = soup_server_message_get_status (msg);
   gint64 elapsed_us = started != NULL ? g_get_monotonic_time () - *started : 0;
   const char *path = uri != NULL ? g_uri_get_path (uri) : "?";
+
+  /* a paused request whose client hung up ends here, before its answer */
+  g_object_set_data (G_OBJECT (msg), FINISHED_KEY, GINT_TO_POINTER (TRUE));
 
   /* One journal field a line. */
   /* clang-format off */
@@ -327,6 +331,23 @@ hn_server_pause (SoupServerMessage *msg)
 
   g_object_set_data (G_OBJECT (msg), PAUSED_KEY, GINT_TO_POINTER (TRUE));
   soup_server_message_pause (msg);
+}
+
+/**
+ * hn_server_message_is_finished:
+ * @msg: a paused request
+ *
+ * A handler that answers later must check this first: libsoup refuses to
+ * unpause a message whose client already hung up.
+ *
+ * Returns: whether the request is over (answered or aborted).
+ */
+gboolean
+hn_server_message_is_finished (SoupServerMessage *msg)
+{
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), TRUE);
+
+  return g_object_get_data (G_OBJECT (msg), FINISHED_KEY) != NULL;
 }
 
 /**

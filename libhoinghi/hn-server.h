@@ -29,6 +29,7 @@ HnServer *hn_server_new (const char *service, gsize max_body_bytes);
 void hn_server_add_handler (HnServer *self, const char *path, HnRequestFunc func,
                             gpointer user_data, GDestroyNotify destroy);
 void hn_server_pause (SoupServerMessage *msg);
+gboolean hn_server_message_is_finished (SoupServerMessage *msg);
 gboolean hn_server_listen (HnServer *self, const char *host, guint16 port, GError **error);
 void hn_server_disconnect (HnServer *self);
 

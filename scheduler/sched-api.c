@@ -24,6 +24,7 @@
 #include "sched-import.h"
 #include "sched-meetings.h"
 #include "sched-outcomes.h"
+#include "sched-report.h"
 #include "sched-series.h"
 #include "sched-stats.h"
 #include "sched-units.h"
@@ -67,6 +68,7 @@ static const Route routes[] = {
   { "audit", "GET", AUTH_USER, sched_audit_handle },
   { "stats/online-ratio", "GET", AUTH_USER, sched_stats_handle },
   { "import", "POST", AUTH_USER, sched_import_handle },
+  { "reports/*", "GET", AUTH_USER, sched_report_handle },
   { "feed-token", "POST", AUTH_USER, sched_feed_token_handle },
 };
 
@@ -220,6 +222,9 @@ write_response (SoupServerMessage *msg, SchedResponse *response)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
+  /* the client hung up while the answer was being made */
+  if (hn_server_message_is_finished (msg))
+    return;
   soup_server_message_set_status (msg, response->status, NULL);
   if (response->location != NULL)
     soup_message_headers_replace (headers, "Location", response->location);
@@ -243,6 +248,48 @@ write_error (SoupServerMessage *msg, const GError *error)
   write_response (msg, response);
 }
 
+static const struct
+{
+  const char *format;
+  const char *content_type;
+} rendered_types[] = {
+  { "pdf", "application/pdf" },
+  { "svg", "image/svg+xml" },
+  { "png", "image/png" },
+};
+
+static void
+render_in_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  SchedResponse *response = data;
+  GError *error = NULL;
+
+  response->body = response->render (response->render_data, response->render_format,
+                                     &response->length, &error);
+  if (response->body == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_rendered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (Call) call = user_data;
+  SchedResponse *response = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      write_error (call->msg, error);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (rendered_types); i++)
+    if (g_str_equal (rendered_types[i].format, response->render_format))
+      response->content_type = g_strdup (rendered_types[i].content_type);
+  write_response (call->msg, response);
+}
+
 static void
 on_routed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -252,6 +299,15 @@ on_routed (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (response == NULL)
     write_error (call->msg, error);
+  else if (response->render != NULL)
+    {
+      /* drawing a report takes the worker no time: it runs on GLib's pool */
+      g_autoptr (GTask) task = g_task_new (NULL, NULL, on_rendered, g_steal_pointer (&call));
+
+      g_task_set_task_data (task, g_steal_pointer (&response),
+                            (GDestroyNotify) sched_response_free);
+      g_task_run_in_thread (task, render_in_thread);
+    }
   else
     write_response (call->msg, response);
 }

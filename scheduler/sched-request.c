@@ -174,6 +174,8 @@ sched_response_free (SchedResponse *response)
   g_free (response->body);
   g_free (response->location);
   g_free (response->etag);
+  g_clear_pointer (&response->render_data, json_node_unref);
+  g_free (response->render_format);
   g_free (response);
 }
 

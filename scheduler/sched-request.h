@@ -36,6 +36,10 @@ typedef struct
   GStrv args;
 } SchedRequest;
 
+/* Turns gathered data into the body, off the database worker. */
+typedef char *(*SchedRenderFunc) (JsonNode *data, const char *format, gsize *length,
+                                  GError **error);
+
 typedef struct
 {
   guint status;
@@ -44,6 +48,10 @@ typedef struct
   gsize length;
   char *location;
   char *etag;
+  /* set when the body must still be drawn (reports) */
+  SchedRenderFunc render;
+  JsonNode *render_data;
+  char *render_format;
 } SchedResponse;
 
 void sched_user_free (SchedUser *user);

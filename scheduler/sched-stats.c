@@ -279,29 +279,47 @@ grouped_sql (const char *group)
 }
 
 /**
- * sched_stats_handle:
- * @db: the database
- * @request: GET /api/v1/stats/online-ratio?from=&to=[&level=&category=
- *   &chair_unit=&unit=&group=&indicator=]
- * @response: the counts, the ratio, and the groups
- * @error: what is wrong
+ * sched_stats_definition:
+ * @indicator: "provincial" or "central"
  *
- * Returns: whether @response was filled.
+ * Returns: (transfer none): what counts, in words, in the calling
+ *   thread's language.
  */
-gboolean
-sched_stats_handle (SchedDb *db, SchedRequest *request, SchedResponse *response, GError **error)
+const char *
+sched_stats_definition (const char *indicator)
+{
+  if (g_strcmp0 (indicator, "central") == 0)
+    return _ ("Meetings in which a central-government unit and a unit of the province take part. "
+              "Held online: held, with evidence from the mcu or a recorded external platform. "
+              "Cancelled and missed meetings are not held and are counted apart.");
+  return _ ("Meetings in which the province and at least one district or commune take part, "
+            "either side chairing, without a central-government unit. Held online: held, with "
+            "evidence from the mcu or a recorded external platform. Cancelled and missed meetings "
+            "are not held and are counted apart.");
+}
+
+/**
+ * sched_stats_compute:
+ * @db: the database
+ * @request: a request whose query holds from, to and the optional level,
+ *   category, chair_unit, unit, group, indicator
+ * @error: what is wrong with the query
+ *
+ * Returns: (transfer full) (nullable): the counts, the ratio and the groups.
+ */
+JsonNode *
+sched_stats_compute (SchedDb *db, SchedRequest *request, GError **error)
 {
   static const char *const total_sql = "SELECT " COUNTS SCOPE;
   g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
   g_autoptr (JsonBuilder) groups = json_builder_new_immutable ();
-  g_autoptr (JsonNode) root = NULL;
   const char *indicator = sched_request_query (request, "indicator");
   const char *group = sched_request_query (request, "group");
   gint64 totals[N_COUNTS] = { 0 };
   gint64 from, to;
 
   if (!check_params (db, request, &from, &to, error))
-    return FALSE;
+    return NULL;
   if (indicator == NULL)
     indicator = "provincial";
 
@@ -311,7 +329,7 @@ sched_stats_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,
       g_autoptr (SchedStmt) grouped = sched_db_prepare (db, grouped_sql (group), error);
 
       if (grouped == NULL)
-        return FALSE;
+        return NULL;
       bind_filters (grouped, request, from, to, indicator);
       while (sqlite3_step (grouped) == SQLITE_ROW)
         {
@@ -335,10 +353,13 @@ sched_stats_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,
       g_autoptr (SchedStmt) total = sched_db_prepare (db, total_sql, error);
 
       if (total == NULL)
-        return FALSE;
+        return NULL;
       bind_filters (total, request, from, to, indicator);
       if (sqlite3_step (total) != SQLITE_ROW)
-        return sched_db_set_error (db, SQLITE_ERROR, error);
+        {
+          sched_db_set_error (db, SQLITE_ERROR, error);
+          return NULL;
+        }
       read_counts (total, 0, totals);
     }
 
@@ -359,18 +380,28 @@ sched_stats_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,
       json_builder_add_value (builder, json_builder_get_root (groups));
     }
   json_builder_set_member_name (builder, "definition");
-  json_builder_add_string_value (
-      builder,
-      g_str_equal (indicator, "central")
-          ? _ ("Meetings in which a central-government unit and a unit of the province take part. "
-               "Held online: held, with evidence from the mcu or a recorded external platform. "
-               "Cancelled and missed meetings are not held and are counted apart.")
-          : _ ("Meetings in which the province and at least one district or commune take part, "
-               "either side chairing, without a central-government unit. Held online: held, "
-               "with evidence from the mcu or a recorded external platform. Cancelled and missed "
-               "meetings are not held and are counted apart."));
+  json_builder_add_string_value (builder, sched_stats_definition (indicator));
   json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
+  return json_builder_get_root (builder);
+}
+
+/**
+ * sched_stats_handle:
+ * @db: the database
+ * @request: GET /api/v1/stats/online-ratio?from=&to=[&level=&category=
+ *   &chair_unit=&unit=&group=&indicator=]
+ * @response: the counts, the ratio, and the groups
+ * @error: what is wrong
+ *
+ * Returns: whether @response was filled.
+ */
+gboolean
+sched_stats_handle (SchedDb *db, SchedRequest *request, SchedResponse *response, GError **error)
+{
+  g_autoptr (JsonNode) root = sched_stats_compute (db, request, error);
+
+  if (root == NULL)
+    return FALSE;
   sched_response_set_json (response, 200, root);
   return TRUE;
 }

@@ -535,6 +535,89 @@ test_outcomes (Fixture *f, gconstpointer data)
   }
 }
 
+static gboolean
+svg_parses (const char *text, gsize length)
+{
+  const GMarkupParser parser = { 0 };
+  g_autoptr (GMarkupParseContext) context
+      = g_markup_parse_context_new (&parser, G_MARKUP_DEFAULT_FLAGS, NULL, NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (!g_markup_parse_context_parse (context, text, length, &error)
+      || !g_markup_parse_context_end_parse (context, &error))
+    {
+      g_test_message ("SVG does not parse: %s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_report (Fixture *f, gconstpointer data)
+{
+  g_autofree char *csv = sample ();
+  g_autoptr (HnTestResponse) imported
+      = call (f, "POST", "/api/v1/import", f->admin, "text/csv", csv, -1);
+  g_autoptr (HnTestResponse) pdf = NULL;
+  g_autoptr (HnTestResponse) svg = NULL;
+  g_autoptr (HnTestResponse) png = NULL;
+  g_autofree char *dir = hn_test_make_tmpdir ("report");
+  g_autofree char *pdf_path = g_build_filename (dir, "report.pdf", NULL);
+  g_autofree char *page_prefix = g_build_filename (dir, "page", NULL);
+  g_autofree char *page = g_build_filename (dir, "page-1.png", NULL);
+  g_autofree char *text = NULL;
+  const char *bad[]
+      = { "/api/v1/reports/online-ratio.pdf?year=abc",
+          "/api/v1/reports/online-ratio.pdf?year=2021&from=2021-01-01T00:00:00%2B07:00",
+          "/api/v1/reports/online-ratio.pdf?year=2021&lang=fr", "/api/v1/reports/online-ratio.pdf",
+          "/api/v1/reports/other.pdf" };
+
+  g_assert_cmpuint (imported->status, ==, 200);
+  pdf = call (f, "GET", "/api/v1/reports/online-ratio.pdf?year=2021", f->secretary, NULL, NULL, 0);
+  g_assert_cmpuint (pdf->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (pdf->headers, NULL), ==,
+                   "application/pdf");
+  g_assert_true (g_str_has_prefix (pdf->body, "%PDF-"));
+  g_assert_true (g_file_set_contents (
+      pdf_path, pdf->body, soup_message_headers_get_content_length (pdf->headers), NULL));
+  {
+    const char *argv[] = { "/usr/bin/pdftotext", pdf_path, "-", NULL };
+
+    g_assert_cmpint (hn_test_run (argv, NULL, &text, NULL), ==, 0);
+  }
+  g_assert_nonnull (strstr (text, "33,3%"));
+  g_assert_nonnull (strstr (text, "Huyện Tam Đảo"));
+  g_assert_nonnull (strstr (text, "Thành phố Vĩnh Yên"));
+  g_assert_nonnull (strstr (text, "Huyện Sông Lô"));
+  g_assert_nonnull (strstr (text, "859"));
+  {
+    const char *argv[] = { "/usr/bin/pdftoppm", "-png", "-r", "40", pdf_path, page_prefix, NULL };
+
+    g_assert_cmpint (hn_test_run (argv, NULL, NULL, NULL), ==, 0);
+    g_assert_true (g_file_test (page, G_FILE_TEST_IS_REGULAR));
+  }
+
+  svg = call (f, "GET", "/api/v1/reports/online-ratio-chart.svg?year=2021", f->secretary, NULL,
+              NULL, 0);
+  g_assert_cmpuint (svg->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (svg->headers, NULL), ==, "image/svg+xml");
+  g_assert_nonnull (strstr (svg->body, "<svg"));
+  g_assert_true (svg_parses (svg->body, strlen (svg->body)));
+  png = call (f, "GET", "/api/v1/reports/online-ratio-chart.png?year=2021", f->secretary, NULL,
+              NULL, 0);
+  g_assert_cmpuint (png->status, ==, 200);
+  g_assert_cmpint (memcmp (png->body, "\x89PNG\r\n\x1a\n", 8), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (HnTestResponse) r = call (f, "GET", bad[i], f->secretary, NULL, NULL, 0);
+
+      g_test_message ("%s → %u", bad[i], r->status);
+      g_assert_true (r->status == 400 || r->status == 404);
+    }
+  hn_test_remove_tree (dir);
+}
+
 /* data/samples/2021-meetings.csv is what its generator writes. */
 static void
 test_sample_reproducible (void)
@@ -561,5 +644,6 @@ main (int argc, char **argv)
   ADD ("bad-queries", test_bad_queries);
   ADD ("bad-imports", test_bad_imports);
   ADD ("outcomes", test_outcomes);
+  ADD ("report", test_report);
   return g_test_run ();
 }

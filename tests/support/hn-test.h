@@ -45,7 +45,8 @@ int hn_test_run_with_input (const char *const *argv, const char *const *env_over
 typedef struct
 {
   guint status;
-  char *body;
+  char *body; /* NUL-terminated, and binary-safe with length */
+  gsize length;
   SoupMessageHeaders *headers;
 } HnTestResponse;
 
