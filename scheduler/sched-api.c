@@ -68,6 +68,7 @@ static const Route routes[] = {
   { "audit", "GET", AUTH_USER, sched_audit_handle },
   { "stats/online-ratio", "GET", AUTH_USER, sched_stats_handle },
   { "import", "POST", AUTH_USER, sched_import_handle },
+  { "export/meetings.csv", "GET", AUTH_USER, sched_export_handle },
   { "reports/*", "GET", AUTH_USER, sched_report_handle },
   { "feed-token", "POST", AUTH_USER, sched_feed_token_handle },
 };

@@ -1,5 +1,6 @@
-/* sched-import.c: POST /api/v1/import (admins), CSV in the format of
- * docs/IMPORT.md.
+/* sched-import.c: POST /api/v1/import (admins) and GET
+ * /api/v1/export/meetings.csv, CSV in the format of docs/IMPORT.md: what
+ * is exported can be imported elsewhere.
  *
  * The whole file is read and checked before anything is written; then
  * every row is written in one transaction, its rooms checked against
@@ -421,4 +422,92 @@ sched_import_handle (SchedDb *db, SchedRequest *request, SchedResponse *response
   root = json_builder_get_root (builder);
   sched_response_set_json (response, 200, root);
   return sched_idempotency_commit (db, request, response, error);
+}
+
+static void
+append_field (GString *csv, const char *text, gboolean last)
+{
+  if (text != NULL && strpbrk (text, ",\"\r\n") != NULL)
+    {
+      g_string_append_c (csv, '"');
+      for (const char *p = text; *p != '\0'; p++)
+        {
+          if (*p == '"')
+            g_string_append_c (csv, '"');
+          g_string_append_c (csv, *p);
+        }
+      g_string_append_c (csv, '"');
+    }
+  else if (text != NULL)
+    g_string_append (csv, text);
+  g_string_append (csv, last ? "\r\n" : ",");
+}
+
+/**
+ * sched_export_handle:
+ * @db: the database
+ * @request: GET /api/v1/export/meetings.csv?from=…&to=…
+ * @response: the meetings starting in the period, in the import format
+ * @error: what is wrong
+ *
+ * Returns: whether @response was filled.
+ */
+gboolean
+sched_export_handle (SchedDb *db, SchedRequest *request, SchedResponse *response, GError **error)
+{
+  static const char *const params[] = { "from", "to", NULL };
+  static const char *const sql
+      = "SELECT coalesce (m.import_key, 'hoinghi-' || m.id), m.title, m.category, m.chair_unit, "
+        "(SELECT group_concat (unit_code, ';') FROM (SELECT unit_code FROM meeting_units "
+        "  WHERE meeting_id = m.id AND role = 'participant' ORDER BY unit_code)), "
+        "m.starts_at, m.ends_at, m.mode, m.status, "
+        "CASE WHEN m.status != 'held' THEN '' WHEN m.evidence = 'mcu' THEN 'online-mcu' "
+        "WHEN m.evidence = 'external' THEN 'online-external' ELSE 'in-person' END, "
+        "m.external_platform, m.notes "
+        "FROM meetings m WHERE m.starts_at >= ?1 AND m.starts_at < ?2 ORDER BY m.starts_at, m.id";
+  g_autoptr (SchedStmt) stmt = NULL;
+  g_autoptr (GString) csv = NULL;
+  const char *from_text = sched_request_query (request, "from");
+  const char *to_text = sched_request_query (request, "to");
+  gint64 from, to;
+
+  if (!sched_request_check_query (request, params, error))
+    return FALSE;
+  if (from_text == NULL || to_text == NULL)
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID,
+                           _ ("Give the period as ?from=…&to=… (ISO 8601 with an offset)."));
+      return FALSE;
+    }
+  if (!sched_time_parse (from_text, "from", &from, error)
+      || !sched_time_parse (to_text, "to", &to, error))
+    return FALSE;
+  if (from >= to)
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID, _ ("“from” must be before “to”."));
+      return FALSE;
+    }
+  stmt = sched_db_prepare (db, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, from);
+  sqlite3_bind_int64 (stmt, 2, to);
+  csv = g_string_new (NULL);
+  for (guint i = 0; columns[i] != NULL; i++)
+    append_field (csv, columns[i], columns[i + 1] == NULL);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    for (int c = 0; c < N_COLUMNS; c++)
+      {
+        g_autofree char *time = NULL;
+        const char *text = (const char *) sqlite3_column_text (stmt, c);
+
+        if (c == COL_STARTS || c == COL_ENDS)
+          text = time = sched_time_format (sqlite3_column_int64 (stmt, c));
+        append_field (csv, text, c == N_COLUMNS - 1);
+      }
+  response->status = 200;
+  response->content_type = g_strdup ("text/csv; charset=utf-8");
+  response->length = csv->len;
+  response->body = g_string_free (g_steal_pointer (&csv), FALSE);
+  return TRUE;
 }

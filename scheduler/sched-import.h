@@ -9,4 +9,7 @@ G_BEGIN_DECLS
 gboolean sched_import_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,
                               GError **error);
 
+gboolean sched_export_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,
+                              GError **error);
+
 G_END_DECLS

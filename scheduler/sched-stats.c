@@ -175,8 +175,8 @@ bind_filters (sqlite3_stmt *stmt, SchedRequest *request, gint64 from, gint64 to,
 static gboolean
 check_params (SchedDb *db, SchedRequest *request, gint64 *from, gint64 *to, GError **error)
 {
-  static const char *const params[]
-      = { "from", "to", "level", "category", "chair_unit", "unit", "group", "indicator", NULL };
+  static const char *const params[] = { "from", "to",    "level",     "category", "chair_unit",
+                                        "unit", "group", "indicator", "format",   NULL };
   static const char *const levels[] = { "district", "commune", NULL };
   static const char *const groups[] = { "month", "quarter", "year", "category", "unit", NULL };
   static const char *const indicators[] = { "provincial", "central", NULL };
@@ -395,13 +395,77 @@ sched_stats_compute (SchedDb *db, SchedRequest *request, GError **error)
  *
  * Returns: whether @response was filled.
  */
+static void
+csv_row (GString *csv, const char *key, JsonObject *counts)
+{
+  JsonObject *evidence = json_object_get_object_member (counts, "online_by_evidence");
+  JsonObject *ratio = json_object_get_object_member (counts, "ratio");
+
+  g_string_append_printf (
+      csv,
+      "%s,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+      ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%s\r\n",
+      key, json_object_get_int_member (counts, "held"),
+      json_object_get_int_member (counts, "online"),
+      json_object_get_int_member (counts, "in_person"),
+      json_object_get_int_member (evidence, "mcu"),
+      json_object_get_int_member (evidence, "external"),
+      json_object_get_int_member (counts, "cancelled"),
+      json_object_get_int_member (counts, "missed"), json_object_get_int_member (counts, "pending"),
+      json_object_get_string_member (ratio, "percent_text"));
+}
+
+/**
+ * sched_stats_handle:
+ * @db: the database
+ * @request: GET /api/v1/stats/online-ratio?from=&to=[&level=&category=
+ *   &chair_unit=&unit=&group=&indicator=&format=json|csv]
+ * @response: the counts, the ratio, and the groups (JSON, or CSV with one
+ *   row per group and a last row "total")
+ * @error: what is wrong
+ *
+ * Returns: whether @response was filled.
+ */
 gboolean
 sched_stats_handle (SchedDb *db, SchedRequest *request, SchedResponse *response, GError **error)
 {
-  g_autoptr (JsonNode) root = sched_stats_compute (db, request, error);
+  const char *format = sched_request_query (request, "format");
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GString) csv = NULL;
+  JsonObject *object;
 
+  if (format != NULL && !g_str_equal (format, "json") && !g_str_equal (format, "csv"))
+    {
+      g_set_error (error, HN_ERROR, HN_ERROR_INVALID, _ ("“%s” is not a format: use json or csv."),
+                   format);
+      return FALSE;
+    }
+  root = sched_stats_compute (db, request, error);
   if (root == NULL)
     return FALSE;
-  sched_response_set_json (response, 200, root);
+  if (format == NULL || g_str_equal (format, "json"))
+    {
+      sched_response_set_json (response, 200, root);
+      return TRUE;
+    }
+  object = json_node_get_object (root);
+  csv = g_string_new ("group,held,online,in_person,online_mcu,online_external,cancelled,missed,"
+                      "pending,percent\r\n");
+  if (json_object_has_member (object, "groups"))
+    {
+      JsonArray *groups = json_object_get_array_member (object, "groups");
+
+      for (guint i = 0; i < json_array_get_length (groups); i++)
+        {
+          JsonObject *g = json_array_get_object_element (groups, i);
+
+          csv_row (csv, json_object_get_string_member (g, "key"), g);
+        }
+    }
+  csv_row (csv, "total", json_object_get_object_member (object, "totals"));
+  response->status = 200;
+  response->content_type = g_strdup ("text/csv; charset=utf-8");
+  response->length = csv->len;
+  response->body = g_string_free (g_steal_pointer (&csv), FALSE);
   return TRUE;
 }

@@ -18,6 +18,9 @@ typedef struct
 static const char *const english[] = { "LC_ALL=C.UTF-8", "LANGUAGE=", NULL };
 
 #define YEAR_2021 "from=2021-01-01T00:00:00%2B07:00&to=2022-01-01T00:00:00%2B07:00"
+#define HEADER_CRLF                                                                                \
+  "key,title,category,chair_unit,participants,starts_at,ends_at,mode,status,outcome,platform,"     \
+  "notes\r\n"
 #define HEADER                                                                                     \
   "key,title,category,chair_unit,participants,starts_at,ends_at,mode,status,outcome,platform,"     \
   "notes\n"
@@ -257,6 +260,36 @@ test_2021 (Fixture *f, gconstpointer data)
 
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (monthly, "groups")), ==,
                       12);
+  }
+  /* the statistics as CSV: a row per group, the total last */
+  {
+    g_autoptr (HnTestResponse) csv_stats
+        = call (f, "GET", "/api/v1/stats/online-ratio?" YEAR_2021 "&group=quarter&format=csv",
+                f->secretary, NULL, NULL, 0);
+    g_auto (GStrv) lines = NULL;
+
+    g_assert_cmpuint (csv_stats->status, ==, 200);
+    lines = g_strsplit (csv_stats->body, "\r\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), ==, 7);
+    g_assert_true (g_str_has_prefix (lines[0], "group,held,online,"));
+    g_assert_true (g_str_has_prefix (lines[1], "2021-Q1,"));
+    g_assert_cmpstr (lines[5], ==, "total,859,286,573,283,3,14,6,0,33.3");
+  }
+  /* the meetings of the year as CSV, in the import format: importing the
+   * export changes nothing */
+  {
+    g_autoptr (HnTestResponse) exported
+        = call (f, "GET", "/api/v1/export/meetings.csv?" YEAR_2021, f->secretary, NULL, NULL, 0);
+    g_autoptr (HnTestResponse) reimported = NULL;
+    g_autoptr (JsonObject) result = NULL;
+
+    g_assert_cmpuint (exported->status, ==, 200);
+    g_assert_true (g_str_has_prefix (exported->body, HEADER_CRLF));
+    reimported = call (f, "POST", "/api/v1/import", f->admin, "text/csv", exported->body, -1);
+    g_assert_cmpuint (reimported->status, ==, 200);
+    result = object_of (reimported);
+    g_assert_cmpint (count (result, "created"), ==, 0);
+    g_assert_cmpint (count (result, "unchanged"), ==, 1009);
   }
   /* the central government's meetings are their own indicator */
   central = ratio (f, YEAR_2021 "&indicator=central");
