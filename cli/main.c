@@ -4,35 +4,29 @@
 #include "config.h"
 
 #include "libhoinghi/hn-exit.h"
-#include "libhoinghi/hn-health.h"
 #include "libhoinghi/hn-i18n.h"
+
+#include "cli-client.h"
+#include "cli-commands.h"
 
 #define DEFAULT_SERVER_URL "http://127.0.0.1:8080"
 
-static int
-command_status (const char *server_url)
+static const struct
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) health = hn_health_probe (server_url, 5, &error);
-
-  if (health == NULL)
-    {
-      g_printerr ("hoinghi: %s\n", error->message);
-      return HN_EXIT_FAILURE;
-    }
-  /* TRANSLATORS: "The scheduler at http://… is up: hoinghi-scheduler 0.1.0, running for 42 s" */
-  g_print (_ ("The scheduler at %s is up: %s %s, running for %lld s\n"), server_url,
-           json_object_get_string_member_with_default (health, "service", "?"),
-           json_object_get_string_member_with_default (health, "version", "?"),
-           (long long) json_object_get_int_member_with_default (health, "uptime_seconds", 0));
-  return HN_EXIT_OK;
-}
+  const char *name;
+  CliCommandFunc func;
+} commands[] = {
+  { "status", cli_status },     { "login", cli_login },   { "logout", cli_logout },
+  { "meetings", cli_meetings }, { "series", cli_series }, { "outcome", cli_outcome },
+  { "import", cli_import },     { "report", cli_report },
+};
 
 int
 main (int argc, char **argv)
 {
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (CliClient) client = NULL;
   g_autofree char *server_url = NULL;
   gboolean show_version = FALSE;
   const GOptionEntry entries[] = {
@@ -44,11 +38,25 @@ main (int argc, char **argv)
   };
 
   hn_i18n_init ();
-  context = g_option_context_new (_ ("COMMAND"));
+  context = g_option_context_new (_ ("COMMAND [ARGUMENT…]"));
   g_option_context_set_summary (context, _ ("Talks to the hoinghi scheduler."));
-  g_option_context_set_description (context, _ ("Commands:\n"
-                                                "  status    say whether the scheduler is up\n"));
+  g_option_context_set_description (
+      context, _ ("Commands (each takes --help):\n"
+                  "  status                      say whether the scheduler is up\n"
+                  "  login [--user LOGIN]        log in (password on standard input)\n"
+                  "  logout                      log out\n"
+                  "  meetings list|show|book|cancel\n"
+                  "  series create|list|cancel\n"
+                  "  outcome ID --in-person|--online-external PLATFORM|--missed\n"
+                  "  import FILE                 import meetings from CSV\n"
+                  "  report --year YEAR|--from TIME --to TIME [--format text|csv|json|pdf] "
+                  "[-o FILE]\n"
+                  "\n"
+                  "Exit codes: 0 done, 1 the server could not answer, 2 wrong command line,\n"
+                  "3 refused by the server, 4 not logged in or not allowed.\n"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* options after the command belong to the command */
+  g_option_context_set_strict_posix (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("hoinghi: %s\n", error->message);
@@ -64,15 +72,10 @@ main (int argc, char **argv)
       g_printerr (_ ("hoinghi: say which command to run; see --help\n"));
       return HN_EXIT_USAGE;
     }
-  if (g_str_equal (argv[1], "status"))
-    {
-      if (argc > 2)
-        {
-          g_printerr (_ ("hoinghi: unexpected argument “%s”; see --help\n"), argv[2]);
-          return HN_EXIT_USAGE;
-        }
-      return command_status (server_url != NULL ? server_url : DEFAULT_SERVER_URL);
-    }
+  client = cli_client_new (server_url != NULL ? server_url : DEFAULT_SERVER_URL);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      return commands[i].func (client, argc - 1, argv + 1);
 
   g_printerr (_ ("hoinghi: unknown command “%s”; see --help\n"), argv[1]);
   return HN_EXIT_USAGE;
