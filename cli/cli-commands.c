@@ -91,6 +91,8 @@ cli_status (CliClient *client, int argc, char **argv)
   if (argc > 1)
     return usage (_ ("“status” takes no arguments; see --help"));
   health = hn_health_probe (cli_client_get_server (client), 5, &error);
+  if (health == NULL && g_error_matches (error, HN_ERROR, HN_ERROR_INVALID))
+    return usage (error->message);
   if (health == NULL)
     return fail (error);
   /* TRANSLATORS: "The scheduler at http://… is up: hoinghi-scheduler 0.1.0, running for 42 s" */

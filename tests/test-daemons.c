@@ -238,7 +238,7 @@ test_cli_status (void)
   {
     const char *argv[] = { "cli/hoinghi", "--server=ftp://example", "status", NULL };
 
-    g_assert_cmpint (hn_test_run (argv, english, NULL, &err), ==, 1);
+    g_assert_cmpint (hn_test_run (argv, english, NULL, &err), ==, 2);
     g_assert_nonnull (strstr (err, "is not a service address"));
     g_clear_pointer (&err, g_free);
   }
