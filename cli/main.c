@@ -3,6 +3,9 @@
 
 #include "config.h"
 
+#include <locale.h>
+#include <string.h>
+
 #include "libhoinghi/hn-exit.h"
 #include "libhoinghi/hn-i18n.h"
 
@@ -21,6 +24,25 @@ static const struct
   { "import", cli_import },     { "report", cli_report },
 };
 
+/* The office reads Vietnamese: with no language chosen (the C or POSIX
+ * locale), hoinghi speaks Vietnamese; an English locale gets English. */
+static void
+default_to_vietnamese (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  const char *ctype = setlocale (LC_CTYPE, NULL);
+
+  if (messages == NULL
+      || !(g_str_equal (messages, "C") || g_str_equal (messages, "POSIX")
+           || g_str_has_prefix (messages, "C.")))
+    return;
+  if (setlocale (LC_MESSAGES, "vi_VN.UTF-8") == NULL)
+    return;
+  /* the text must reach the terminal as UTF-8, not as "?" */
+  if (ctype != NULL && (g_str_equal (ctype, "C") || g_str_equal (ctype, "POSIX")))
+    setlocale (LC_CTYPE, "C.UTF-8");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -38,6 +60,7 @@ main (int argc, char **argv)
   };
 
   hn_i18n_init ();
+  default_to_vietnamese ();
   context = g_option_context_new (_ ("COMMAND [ARGUMENT…]"));
   g_option_context_set_summary (context, _ ("Talks to the hoinghi scheduler."));
   g_option_context_set_description (

@@ -63,7 +63,7 @@ static int
 cli (Fixture *f, gboolean vietnamese, const char *input, char **out, char **err, ...)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  const char *english[] = { "LC_ALL=C.UTF-8", "LANGUAGE=", f->env_config, NULL };
+  const char *english[] = { "LC_ALL=en_US.UTF-8", "LANGUAGE=", f->env_config, NULL };
   const char *vi[] = { "LC_ALL=vi_VN.UTF-8", "LANGUAGE=vi", f->env_config, NULL };
   va_list args;
   const char *arg;
@@ -143,6 +143,20 @@ test_login_and_exit_codes (Fixture *f, gconstpointer data)
   g_assert_cmpint (cli (f, FALSE, NULL, NULL, &err, "status", NULL), ==, 1);
   g_assert_nonnull (strstr (err, "Cannot reach"));
   g_assert_true (hn_test_daemon_restart (f->daemon, NULL));
+}
+
+/* With no language chosen (the C locale), hoinghi speaks Vietnamese. */
+static void
+test_vietnamese_by_default (Fixture *f, gconstpointer data)
+{
+  g_autofree char *err = NULL;
+  const char *c_locale[] = { "LC_ALL=C", "LANG=", "LANGUAGE=", f->env_config, NULL };
+  const char *argv[] = { "cli/hoinghi", f->server, "meetings", "list", NULL };
+
+  g_assert_cmpint (hn_test_run_with_input (argv, c_locale, "", NULL, &err), ==, 4);
+  g_assert_nonnull (strstr (err, "hoinghi login"));
+  g_assert_null (strstr (err, "You are not logged in"));
+  g_assert_true (g_utf8_validate (err, -1, NULL));
 }
 
 static void
@@ -262,6 +276,7 @@ main (int argc, char **argv)
 {
   hn_test_init (&argc, &argv);
   ADD ("login-and-exit-codes", test_login_and_exit_codes);
+  ADD ("vietnamese-by-default", test_vietnamese_by_default);
   ADD ("2021-report", test_2021_report);
   ADD ("bookings", test_bookings);
   return g_test_run ();

@@ -12,7 +12,7 @@ static const char *const daemons[] = { "mcu/hoinghi-mcu", "scheduler/hoinghi-sch
 static const char *const programs[]
     = { "mcu/hoinghi-mcu", "scheduler/hoinghi-scheduler", "endpoints/hoinghi-endpoint",
         "ui-gtk/hoinghi-panel", "cli/hoinghi" };
-static const char *const english[] = { "LC_ALL=C.UTF-8", "LANGUAGE=", NULL };
+static const char *const english[] = { "LC_ALL=en_US.UTF-8", "LANGUAGE=", NULL };
 static const char *const vietnamese[] = { "LC_ALL=vi_VN.UTF-8", "LANGUAGE=vi", NULL };
 
 static gboolean

@@ -589,7 +589,8 @@ hn_test_request (const char *method, const char *url, const char *const *headers
   response->status = soup_message_get_status (msg);
   response->length = g_bytes_get_size (answer);
   response->body = g_malloc (response->length + 1);
-  memcpy (response->body, g_bytes_get_data (answer, NULL), response->length);
+  if (response->length > 0)
+    memcpy (response->body, g_bytes_get_data (answer, NULL), response->length);
   response->body[response->length] = '\0';
   response->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
   return response;
