@@ -351,3 +351,29 @@ cli_exit_code (const GError *error)
     return CLI_EXIT_REFUSED;
   return HN_EXIT_FAILURE;
 }
+
+/**
+ * cli_usage:
+ * @message: what is wrong with the command line
+ *
+ * Returns: %HN_EXIT_USAGE, after saying @message.
+ */
+int
+cli_usage (const char *message)
+{
+  g_printerr ("hoinghi: %s\n", message);
+  return HN_EXIT_USAGE;
+}
+
+/**
+ * cli_fail:
+ * @error: what went wrong
+ *
+ * Returns: the exit code for @error, after saying it.
+ */
+int
+cli_fail (const GError *error)
+{
+  g_printerr ("hoinghi: %s\n", error->message);
+  return cli_exit_code (error);
+}

@@ -28,5 +28,7 @@ GBytes *cli_client_call (CliClient *client, const char *method, const char *path
 JsonNode *cli_client_call_json (CliClient *client, const char *method, const char *path,
                                 JsonNode *body, GError **error);
 int cli_exit_code (const GError *error);
+int cli_usage (const char *message);
+int cli_fail (const GError *error);
 
 G_END_DECLS

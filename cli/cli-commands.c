@@ -17,20 +17,6 @@
 #include "cli-commands.h"
 #include "cli-format.h"
 
-static int
-usage (const char *message)
-{
-  g_printerr ("hoinghi: %s\n", message);
-  return HN_EXIT_USAGE;
-}
-
-static int
-fail (const GError *error)
-{
-  g_printerr ("hoinghi: %s\n", error->message);
-  return cli_exit_code (error);
-}
-
 /* Parses @entries from @argv (argv[0] is the command's name); leaves the
  * positional arguments in @argv. */
 static gboolean
@@ -42,7 +28,7 @@ parse (const char *parameters, const GOptionEntry *entries, int *argc, char ***a
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      *code = usage (error->message);
+      *code = cli_usage (error->message);
       return FALSE;
     }
   return TRUE;
@@ -55,7 +41,7 @@ logged_in (CliClient *client, int *code)
 
   if (!cli_client_load_session (client, &error))
     {
-      *code = fail (error);
+      *code = cli_fail (error);
       return FALSE;
     }
   return TRUE;
@@ -89,12 +75,12 @@ cli_status (CliClient *client, int argc, char **argv)
   g_autoptr (JsonObject) health = NULL;
 
   if (argc > 1)
-    return usage (_ ("“status” takes no arguments; see --help"));
+    return cli_usage (_ ("“status” takes no arguments; see --help"));
   health = hn_health_probe (cli_client_get_server (client), 5, &error);
   if (health == NULL && g_error_matches (error, HN_ERROR, HN_ERROR_INVALID))
-    return usage (error->message);
+    return cli_usage (error->message);
   if (health == NULL)
-    return fail (error);
+    return cli_fail (error);
   /* TRANSLATORS: "The scheduler at http://… is up: hoinghi-scheduler 0.1.0, running for 42 s" */
   g_print (_ ("The scheduler at %s is up: %s %s, running for %lld s\n"),
            cli_client_get_server (client),
@@ -159,7 +145,7 @@ cli_login (CliClient *client, int argc, char **argv)
   if (!parse (NULL, entries, &argc, &argv, &code))
     return code;
   if (argc > 1)
-    return usage (_ ("“login” takes no arguments; see --help"));
+    return cli_usage (_ ("“login” takes no arguments; see --help"));
   if (user == NULL)
     user = g_strdup (g_get_user_name ());
   password = read_password ();
@@ -173,11 +159,11 @@ cli_login (CliClient *client, int argc, char **argv)
   memset (password, 0, strlen (password));
   answer = cli_client_call_json (client, "POST", "/api/v1/login", body, &error);
   if (answer == NULL)
-    return fail (error);
+    return cli_fail (error);
   object = json_node_get_object (answer);
   if (!cli_client_save_session (client, json_object_get_string_member (object, "token"), user,
                                 &error))
-    return fail (error);
+    return cli_fail (error);
   {
     g_autofree char *until = cli_format_time (json_object_get_string_member (object, "expires_at"));
 
@@ -202,15 +188,15 @@ cli_logout (CliClient *client, int argc, char **argv)
   int code;
 
   if (argc > 1)
-    return usage (_ ("“logout” takes no arguments; see --help"));
+    return cli_usage (_ ("“logout” takes no arguments; see --help"));
   if (!logged_in (client, &code))
     return code;
   answer = cli_client_call_json (client, "POST", "/api/v1/logout", NULL, &error);
   if (answer == NULL && !g_error_matches (error, HN_ERROR, HN_ERROR_UNAUTHORIZED))
-    return fail (error);
+    return cli_fail (error);
   g_clear_error (&error);
   if (!cli_client_forget_session (client, &error))
-    return fail (error);
+    return cli_fail (error);
   g_print (_ ("Logged out of %s.\n"), cli_client_get_server (client));
   return HN_EXIT_OK;
 }
@@ -362,7 +348,7 @@ meetings_list (CliClient *client, int argc, char **argv)
   if (!parse (NULL, entries, &argc, &argv, &code))
     return code;
   if (argc > 1)
-    return usage (_ ("“meetings list” takes no arguments; see --help"));
+    return cli_usage (_ ("“meetings list” takes no arguments; see --help"));
   if (!logged_in (client, &code))
     return code;
   for (guint i = 0; i < G_N_ELEMENTS (params); i++)
@@ -375,7 +361,7 @@ meetings_list (CliClient *client, int argc, char **argv)
       value = params[i].time ? cli_parse_time (*params[i].value, &error)
                              : g_strdup (*params[i].value);
       if (value == NULL)
-        return usage (error->message);
+        return cli_usage (error->message);
       escaped = g_uri_escape_string (value, NULL, FALSE);
       g_string_append_printf (path, "%s=%s&", params[i].name, escaped);
     }
@@ -384,7 +370,7 @@ meetings_list (CliClient *client, int argc, char **argv)
   g_string_append_printf (path, "limit=%d", limit);
   answer = cli_client_call_json (client, "GET", path->str, NULL, &error);
   if (answer == NULL)
-    return fail (error);
+    return cli_fail (error);
   print_meetings (json_object_get_array_member (json_node_get_object (answer), "items"));
   {
     g_autofree char *total
@@ -405,13 +391,13 @@ meetings_show (CliClient *client, int argc, char **argv)
   int code;
 
   if (argc != 2 || !parse_id (argv[1], &id))
-    return usage (_ ("say which meeting: hoinghi meetings show ID"));
+    return cli_usage (_ ("say which meeting: hoinghi meetings show ID"));
   if (!logged_in (client, &code))
     return code;
   path = g_strdup_printf ("/api/v1/meetings/%lld", (long long) id);
   answer = cli_client_call_json (client, "GET", path, NULL, &error);
   if (answer == NULL)
-    return fail (error);
+    return cli_fail (error);
   print_meeting (json_node_get_object (answer));
   return HN_EXIT_OK;
 }
@@ -445,11 +431,12 @@ meetings_book (CliClient *client, int argc, char **argv)
     return code;
   if (argc > 1 || title == NULL || category == NULL || chair == NULL || start == NULL || end == NULL
       || mode == NULL)
-    return usage (_ ("a booking needs --title, --category, --chair, --start, --end and --mode"));
+    return cli_usage (
+        _ ("a booking needs --title, --category, --chair, --start, --end and --mode"));
   start_iso = cli_parse_time (start, &error);
   end_iso = start_iso != NULL ? cli_parse_time (end, &error) : NULL;
   if (end_iso == NULL)
-    return usage (error->message);
+    return cli_usage (error->message);
   if (!logged_in (client, &code))
     return code;
   units = split_units (participants);
@@ -466,7 +453,7 @@ meetings_book (CliClient *client, int argc, char **argv)
   body = json_builder_get_root (builder);
   answer = cli_client_call_json (client, "POST", "/api/v1/meetings", body, &error);
   if (answer == NULL)
-    return fail (error);
+    return cli_fail (error);
   print_meeting (json_node_get_object (answer));
   return HN_EXIT_OK;
 }
@@ -502,12 +489,12 @@ meetings_cancel (CliClient *client, int argc, char **argv)
   if (!parse (NULL, entries, &argc, &argv, &code))
     return code;
   if (argc != 2 || !parse_id (argv[1], &id) || reason == NULL)
-    return usage (_ ("say which meeting and why: hoinghi meetings cancel ID --reason TEXT"));
+    return cli_usage (_ ("say which meeting and why: hoinghi meetings cancel ID --reason TEXT"));
   if (!logged_in (client, &code))
     return code;
   path = g_strdup_printf ("/api/v1/meetings/%lld/cancel", (long long) id);
   if (!post_reason (client, path, reason, &error))
-    return fail (error);
+    return cli_fail (error);
   g_print (_ ("Meeting %lld is cancelled.\n"), (long long) id);
   return HN_EXIT_OK;
 }
@@ -524,7 +511,7 @@ int
 cli_meetings (CliClient *client, int argc, char **argv)
 {
   if (argc < 2)
-    return usage (_ ("say what to do: hoinghi meetings list|show|book|cancel"));
+    return cli_usage (_ ("say what to do: hoinghi meetings list|show|book|cancel"));
   if (g_str_equal (argv[1], "list"))
     return meetings_list (client, argc - 1, argv + 1);
   if (g_str_equal (argv[1], "show"))
@@ -537,7 +524,7 @@ cli_meetings (CliClient *client, int argc, char **argv)
     g_autofree char *message = g_strdup_printf (
         _ ("unknown meetings command “%s”: use list, show, book or cancel"), argv[1]);
 
-    return usage (message);
+    return cli_usage (message);
   }
 }
 
@@ -572,10 +559,11 @@ series_create (CliClient *client, int argc, char **argv)
     return code;
   if (argc > 1 || title == NULL || category == NULL || chair == NULL || start == NULL
       || rrule == NULL || mode == NULL)
-    return usage (_ ("a series needs --title, --category, --chair, --start, --rrule and --mode"));
+    return cli_usage (
+        _ ("a series needs --title, --category, --chair, --start, --rrule and --mode"));
   start_iso = cli_parse_time (start, &error);
   if (start_iso == NULL)
-    return usage (error->message);
+    return cli_usage (error->message);
   if (!logged_in (client, &code))
     return code;
   units = split_units (participants);
@@ -593,7 +581,7 @@ series_create (CliClient *client, int argc, char **argv)
   body = json_builder_get_root (builder);
   answer = cli_client_call_json (client, "POST", "/api/v1/series", body, &error);
   if (answer == NULL)
-    return fail (error);
+    return cli_fail (error);
   g_print (_ ("Series %lld: %lld meetings booked.\n"),
            (long long) json_object_get_int_member (json_node_get_object (answer), "id"),
            (long long) json_object_get_int_member (json_node_get_object (answer), "occurrences"));
@@ -611,12 +599,12 @@ series_list (CliClient *client, int argc, char **argv)
   int code;
 
   if (argc > 1)
-    return usage (_ ("“series list” takes no arguments; see --help"));
+    return cli_usage (_ ("“series list” takes no arguments; see --help"));
   if (!logged_in (client, &code))
     return code;
   answer = cli_client_call_json (client, "GET", "/api/v1/series", NULL, &error);
   if (answer == NULL)
-    return fail (error);
+    return cli_fail (error);
   items = json_object_get_array_member (json_node_get_object (answer), "items");
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
@@ -644,13 +632,13 @@ series_cancel (CliClient *client, int argc, char **argv)
   int code;
 
   if (argc != 2 || !parse_id (argv[1], &id))
-    return usage (_ ("say which series: hoinghi series cancel ID"));
+    return cli_usage (_ ("say which series: hoinghi series cancel ID"));
   if (!logged_in (client, &code))
     return code;
   path = g_strdup_printf ("/api/v1/series/%lld", (long long) id);
   answer = cli_client_call_json (client, "DELETE", path, NULL, &error);
   if (answer == NULL)
-    return fail (error);
+    return cli_fail (error);
   g_print (_ ("The future meetings of series %lld are cancelled; the past ones stay.\n"),
            (long long) id);
   return HN_EXIT_OK;
@@ -668,7 +656,7 @@ int
 cli_series (CliClient *client, int argc, char **argv)
 {
   if (argc < 2)
-    return usage (_ ("say what to do: hoinghi series create|list|cancel"));
+    return cli_usage (_ ("say what to do: hoinghi series create|list|cancel"));
   if (g_str_equal (argv[1], "create"))
     return series_create (client, argc - 1, argv + 1);
   if (g_str_equal (argv[1], "list"))
@@ -679,7 +667,7 @@ cli_series (CliClient *client, int argc, char **argv)
     g_autofree char *message
         = g_strdup_printf (_ ("unknown series command “%s”: use create, list or cancel"), argv[1]);
 
-    return usage (message);
+    return cli_usage (message);
   }
 }
 
@@ -717,8 +705,8 @@ cli_outcome (CliClient *client, int argc, char **argv)
   if (!parse (_ ("ID"), entries, &argc, &argv, &code))
     return code;
   if (argc != 2 || !parse_id (argv[1], &id) || in_person + missed + (platform != NULL) != 1)
-    return usage (_ ("say which meeting and one outcome: hoinghi outcome ID --in-person | "
-                     "--online-external PLATFORM | --missed"));
+    return cli_usage (_ ("say which meeting and one outcome: hoinghi outcome ID --in-person | "
+                         "--online-external PLATFORM | --missed"));
   if (!logged_in (client, &code))
     return code;
   json_builder_begin_object (builder);
@@ -732,7 +720,7 @@ cli_outcome (CliClient *client, int argc, char **argv)
   path = g_strdup_printf ("/api/v1/meetings/%lld/outcome", (long long) id);
   answer = cli_client_call_json (client, "POST", path, body, &error);
   if (answer == NULL)
-    return fail (error);
+    return cli_fail (error);
   print_meeting (json_node_get_object (answer));
   return HN_EXIT_OK;
 }
@@ -757,7 +745,7 @@ cli_import (CliClient *client, int argc, char **argv)
   int code;
 
   if (argc != 2)
-    return usage (_ ("say which file: hoinghi import FILE"));
+    return cli_usage (_ ("say which file: hoinghi import FILE"));
   if (!g_file_get_contents (argv[1], &text, &length, &error))
     {
       g_printerr ("hoinghi: %s\n", error->message);
@@ -768,7 +756,7 @@ cli_import (CliClient *client, int argc, char **argv)
   body = g_bytes_new_take (g_steal_pointer (&text), length);
   answer = cli_client_call (client, "POST", "/api/v1/import", "text/csv", body, &error);
   if (answer == NULL)
-    return fail (error);
+    return cli_fail (error);
   if (json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL),
                                   g_bytes_get_size (answer), NULL))
     {

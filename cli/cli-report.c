@@ -15,20 +15,6 @@
 #include "cli-commands.h"
 #include "cli-format.h"
 
-static int
-usage (const char *message)
-{
-  g_printerr ("hoinghi: %s\n", message);
-  return HN_EXIT_USAGE;
-}
-
-static int
-fail (const GError *error)
-{
-  g_printerr ("hoinghi: %s\n", error->message);
-  return cli_exit_code (error);
-}
-
 static void
 print_groups (const char *heading, JsonArray *groups)
 {
@@ -71,7 +57,7 @@ print_text (CliClient *client, const char *period, const char *title)
                   *missed = NULL, *pending = NULL, *mcu = NULL, *external = NULL;
 
   if (by_category == NULL || (by_month = fetch (client, period, "month", &error)) == NULL)
-    return fail (error);
+    return cli_fail (error);
   totals = json_object_get_object_member (by_category, "totals");
   evidence = json_object_get_object_member (totals, "online_by_evidence");
   held = cli_format_number (json_object_get_int_member (totals, "held"));
@@ -139,18 +125,18 @@ cli_report (CliClient *client, int argc, char **argv)
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage (error->message);
+    return cli_usage (error->message);
   if (argc > 1)
-    return usage (_ ("“report” takes no arguments; see --help"));
+    return cli_usage (_ ("“report” takes no arguments; see --help"));
   if (format == NULL)
     format = g_strdup ("text");
   if (!g_str_equal (format, "text") && !g_str_equal (format, "csv") && !g_str_equal (format, "json")
       && !g_str_equal (format, "pdf"))
-    return usage (_ ("--format must be text, csv, json or pdf"));
+    return cli_usage (_ ("--format must be text, csv, json or pdf"));
   if ((year != 0) == (from != NULL || to != NULL) || (year == 0 && (from == NULL || to == NULL)))
-    return usage (_ ("give --year YEAR, or --from TIME and --to TIME"));
+    return cli_usage (_ ("give --year YEAR, or --from TIME and --to TIME"));
   if (year != 0 && (year < 2000 || year > 2099))
-    return usage (_ ("--year must be from 2000 to 2099"));
+    return cli_usage (_ ("--year must be from 2000 to 2099"));
   if (year != 0)
     {
       period = g_strdup_printf ("from=%04d-01-01T00:00:00%%2B07:00&to=%04d-01-01T00:00:00%%2B07:00",
@@ -165,7 +151,7 @@ cli_report (CliClient *client, int argc, char **argv)
       g_autofree char *from_q = NULL, *to_q = NULL, *from_vi = NULL, *to_vi = NULL;
 
       if (to_iso == NULL)
-        return usage (error->message);
+        return cli_usage (error->message);
       from_q = g_uri_escape_string (from_iso, NULL, FALSE);
       to_q = g_uri_escape_string (to_iso, NULL, FALSE);
       period = g_strdup_printf ("from=%s&to=%s", from_q, to_q);
@@ -178,7 +164,7 @@ cli_report (CliClient *client, int argc, char **argv)
     g_autoptr (GError) session_error = NULL;
 
     if (!cli_client_load_session (client, &session_error))
-      return fail (session_error);
+      return cli_fail (session_error);
     (void) code;
   }
 
@@ -191,7 +177,7 @@ cli_report (CliClient *client, int argc, char **argv)
     if (g_str_equal (format, "pdf"))
       {
         if (output == NULL && isatty (STDOUT_FILENO))
-          return usage (_ ("a PDF goes to a file: add -o FILE"));
+          return cli_usage (_ ("a PDF goes to a file: add -o FILE"));
         path = year != 0 ? g_strdup_printf ("/api/v1/reports/online-ratio.pdf?year=%d", year)
                          : g_strdup_printf ("/api/v1/reports/online-ratio.pdf?%s", period);
       }
@@ -200,9 +186,9 @@ cli_report (CliClient *client, int argc, char **argv)
           = g_strdup_printf ("/api/v1/stats/online-ratio?%s&group=month&format=%s", period, format);
     bytes = cli_client_call (client, "GET", path, NULL, NULL, &error);
     if (bytes == NULL)
-      return fail (error);
+      return cli_fail (error);
     if (!write_out (output, bytes, &error))
-      return fail (error);
+      return cli_fail (error);
     if (output != NULL && !g_str_equal (output, "-"))
       g_print (_ ("Wrote %s.\n"), output);
   }

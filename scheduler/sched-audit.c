@@ -55,18 +55,6 @@ sched_audit_append (SchedDb *db, SchedRequest *request, const char *action, cons
   return sched_db_step_done (db, stmt, error);
 }
 
-static void
-add_json_text (JsonBuilder *builder, const char *name, const char *text)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-
-  json_builder_set_member_name (builder, name);
-  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL))
-    json_builder_add_value (builder, json_node_copy (json_parser_get_root (parser)));
-  else
-    json_builder_add_null_value (builder);
-}
-
 /**
  * sched_audit_handle:
  * @db: the database
@@ -133,8 +121,8 @@ sched_audit_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,
       json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 4));
       json_builder_set_member_name (builder, "entity_id");
       json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 5));
-      add_json_text (builder, "before", (const char *) sqlite3_column_text (stmt, 6));
-      add_json_text (builder, "after", (const char *) sqlite3_column_text (stmt, 7));
+      sched_json_add_json_text (builder, "before", (const char *) sqlite3_column_text (stmt, 6));
+      sched_json_add_json_text (builder, "after", (const char *) sqlite3_column_text (stmt, 7));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

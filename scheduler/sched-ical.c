@@ -15,27 +15,13 @@
 #include <libical/ical.h>
 
 #include "sched-ical.h"
+#include "sched-recurrence.h"
 #include "libhoinghi/hn-error.h"
 #include "libhoinghi/hn-i18n.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (icalcomponent, icalcomponent_free)
 
 #define SCHED_ICAL_PRODID "-//hoinghi//hoinghi 0.1.0//VI"
-
-/* See is_plausible_zone_name() in sched-recurrence.c: libical 3.0 opens
- * /usr/share/zoneinfo/<name> for names missing from zone.tab. */
-static gboolean
-is_plausible_zone_name (const char *tzid)
-{
-  if (tzid[0] == '\0' || tzid[0] == '/' || strstr (tzid, "..") != NULL)
-    return FALSE;
-  for (const char *p = tzid; *p != '\0'; p++)
-    {
-      if (!g_ascii_isalnum (*p) && strchr ("/_+-", *p) == NULL)
-        return FALSE;
-    }
-  return TRUE;
-}
 
 /* A copy of @text fit for a TEXT value: valid UTF-8 and no control
  * characters but tab and newline.  A CR or CRLF (as a browser sends from a
@@ -277,7 +263,7 @@ sched_ical_build_feed (const char *calendar_name, const char *tzid, const SchedI
   g_return_val_if_fail (events != NULL || n_events == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (is_plausible_zone_name (tzid))
+  if (sched_zone_name_is_plausible (tzid))
     zone = icaltimezone_get_builtin_timezone (tzid);
   if (zone == NULL && tzid[0] == '\0')
     {

@@ -380,3 +380,24 @@ sched_json_add_nullable_string (JsonBuilder *builder, const char *name, const ch
   else
     json_builder_add_null_value (builder);
 }
+
+/**
+ * sched_json_add_json_text:
+ * @builder: a builder inside an object
+ * @name: the member's name
+ * @text: (nullable): JSON text, e.g. from json_group_array() or a stored row
+ *
+ * Adds the parsed value; null when @text is %NULL or does not parse.
+ */
+void
+sched_json_add_json_text (JsonBuilder *builder, const char *name, const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  json_builder_set_member_name (builder, name);
+  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL)
+      && json_parser_get_root (parser) != NULL)
+    json_builder_add_value (builder, json_node_copy (json_parser_get_root (parser)));
+  else
+    json_builder_add_null_value (builder);
+}

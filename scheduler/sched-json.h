@@ -28,6 +28,7 @@ gboolean sched_json_get_time_array (JsonObject *object, const char *name, guint 
 gboolean sched_time_parse (const char *text, const char *what, gint64 *value, GError **error);
 char *sched_time_format (gint64 utc);
 void sched_json_add_time (JsonBuilder *builder, const char *name, gint64 utc);
+void sched_json_add_json_text (JsonBuilder *builder, const char *name, const char *text);
 void sched_json_add_nullable_string (JsonBuilder *builder, const char *name, const char *value);
 
 G_END_DECLS

@@ -468,18 +468,6 @@ sched_meeting_insert (SchedDb *db, SchedRequest *request, SchedMeetingDraft *dra
 }
 
 static void
-add_json_text (JsonBuilder *builder, const char *name, const char *text)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-
-  json_builder_set_member_name (builder, name);
-  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL))
-    json_builder_add_value (builder, json_node_copy (json_parser_get_root (parser)));
-  else
-    json_builder_begin_array (builder), json_builder_end_array (builder);
-}
-
-static void
 add_column_string (JsonBuilder *builder, const char *name, sqlite3_stmt *stmt, int column)
 {
   sched_json_add_nullable_string (builder, name, (const char *) sqlite3_column_text (stmt, column));
@@ -496,8 +484,8 @@ add_meeting (JsonBuilder *builder, sqlite3_stmt *stmt)
   add_column_string (builder, "title", stmt, 2);
   add_column_string (builder, "category", stmt, 3);
   add_column_string (builder, "chair_unit", stmt, 4);
-  add_json_text (builder, "participants", (const char *) sqlite3_column_text (stmt, 22));
-  add_json_text (builder, "rooms", (const char *) sqlite3_column_text (stmt, 23));
+  sched_json_add_json_text (builder, "participants", (const char *) sqlite3_column_text (stmt, 22));
+  sched_json_add_json_text (builder, "rooms", (const char *) sqlite3_column_text (stmt, 23));
   sched_json_add_time (builder, "starts_at", sqlite3_column_int64 (stmt, 5));
   sched_json_add_time (builder, "ends_at", sqlite3_column_int64 (stmt, 6));
   add_column_string (builder, "mode", stmt, 7);
@@ -897,9 +885,20 @@ load_draft (SchedDb *db, gint64 id, SchedMeetingDraft *draft, char **status, gin
   return TRUE;
 }
 
-/* A technician runs meetings in which a unit of theirs (or below) takes part. */
-static gboolean
-technician_may_run (SchedDb *db, SchedUser *user, gint64 id, GError **error)
+/**
+ * sched_meeting_involves_unit:
+ * @db: the database
+ * @user: a technician (or anyone whose unit matters)
+ * @id: a meeting
+ * @error: %HN_ERROR_FORBIDDEN when no unit of @user's (or below it) takes
+ *   part in the meeting
+ *
+ * What a technician may touch: the meetings of their unit and below.
+ *
+ * Returns: whether one does.
+ */
+gboolean
+sched_meeting_involves_unit (SchedDb *db, SchedUser *user, gint64 id, GError **error)
 {
   static const char *const sql
       = "SELECT 1 FROM meeting_units mu JOIN unit_ancestors ua ON ua.unit_code = mu.unit_code "
@@ -1037,7 +1036,7 @@ patch_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, gint
                                _ ("A technician may only change a meeting's status."));
           return FALSE;
         }
-      if (!technician_may_run (db, request->user, id, error))
+      if (!sched_meeting_involves_unit (db, request->user, id, error))
         return FALSE;
     }
   else if (!sched_auth_require_role (request->user, writers, error)

@@ -46,6 +46,7 @@ gboolean sched_meeting_write_units (SchedDb *db, gint64 meeting_id, SchedMeeting
                                     GError **error);
 gboolean sched_meeting_book_rooms (SchedDb *db, gint64 meeting_id, GArray *rooms, gint64 starts_at,
                                    gint64 ends_at, GError **error);
+gboolean sched_meeting_involves_unit (SchedDb *db, SchedUser *user, gint64 id, GError **error);
 JsonNode *sched_meeting_to_json (SchedDb *db, gint64 id, gint64 *version, GError **error);
 void sched_response_set_conflict (SchedResponse *response, const char *message, JsonBuilder *list);
 

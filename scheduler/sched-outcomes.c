@@ -48,29 +48,11 @@ find_result (const char *name)
 static gboolean
 may_record (SchedDb *db, SchedUser *user, gint64 id, GError **error)
 {
-  static const char *const sql
-      = "SELECT 1 FROM meeting_units mu JOIN unit_ancestors ua ON ua.unit_code = mu.unit_code "
-        "WHERE mu.meeting_id = ?1 AND ua.ancestor_code = ?2";
   static const char *const recorders[] = { "admin", "technician", NULL };
-  g_autoptr (SchedStmt) stmt = NULL;
 
   if (!sched_auth_require_role (user, recorders, error))
     return FALSE;
-  if (g_str_equal (user->role, "admin"))
-    return TRUE;
-  stmt = sched_db_prepare (db, sql, error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, id);
-  sqlite3_bind_text (stmt, 2, user->unit_code, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      g_set_error (error, HN_ERROR, HN_ERROR_FORBIDDEN,
-                   _ ("No unit of yours (%s or below) takes part in meeting %lld."),
-                   user->unit_code, (long long) id);
-      return FALSE;
-    }
-  return TRUE;
+  return g_str_equal (user->role, "admin") || sched_meeting_involves_unit (db, user, id, error);
 }
 
 /**

@@ -21,12 +21,20 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (icalrecur_iterator, icalrecur_iterator_free)
 
-/* An Olson name such as "Asia/Ho_Chi_Minh" or "America/Argentina/Buenos_Aires".
- * Checked before libical sees it because libical 3.0 falls back to opening
- * /usr/share/zoneinfo/<name> for names missing from zone.tab, and a name
- * with ".." would make it read files outside that folder. */
-static gboolean
-is_plausible_zone_name (const char *tzid)
+/**
+ * sched_zone_name_is_plausible:
+ * @tzid: a time-zone name from a request
+ *
+ * An Olson name such as "Asia/Ho_Chi_Minh" or
+ * "America/Argentina/Buenos_Aires".  Checked before libical sees it
+ * because libical 3.0 falls back to opening /usr/share/zoneinfo/<name> for
+ * names missing from zone.tab, and a name with ".." would make it read
+ * files outside that folder.
+ *
+ * Returns: whether @tzid may be handed to libical.
+ */
+gboolean
+sched_zone_name_is_plausible (const char *tzid)
 {
   if (tzid[0] == '\0' || tzid[0] == '/' || strstr (tzid, "..") != NULL)
     return FALSE;
@@ -43,7 +51,7 @@ find_zone (const char *tzid, GError **error)
 {
   icaltimezone *zone = NULL;
 
-  if (is_plausible_zone_name (tzid))
+  if (sched_zone_name_is_plausible (tzid))
     zone = icaltimezone_get_builtin_timezone (tzid);
   if (zone == NULL && tzid[0] == '\0')
     {

@@ -12,4 +12,6 @@ gboolean sched_recurrence_expand (const char *rrule, gint64 dtstart_utc, const c
                                   const gint64 *exdates, gsize n_exdates, guint max_occurrences,
                                   GArray **starts, GError **error);
 
+gboolean sched_zone_name_is_plausible (const char *tzid);
+
 G_END_DECLS

@@ -124,18 +124,6 @@ json_of_times (GArray *times)
   return json_to_string (root, FALSE);
 }
 
-static void
-add_json_text (JsonBuilder *builder, const char *name, const char *text)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-
-  json_builder_set_member_name (builder, name);
-  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL))
-    json_builder_add_value (builder, json_node_copy (json_parser_get_root (parser)));
-  else
-    json_builder_add_null_value (builder);
-}
-
 static JsonNode *
 series_to_json (SchedDb *db, gint64 id, gint64 *version, GError **error)
 {
@@ -171,7 +159,7 @@ series_to_json (SchedDb *db, gint64 id, gint64 *version, GError **error)
   json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 2));
   json_builder_set_member_name (builder, "chair_unit");
   json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 3));
-  add_json_text (builder, "participants", (const char *) sqlite3_column_text (stmt, 4));
+  sched_json_add_json_text (builder, "participants", (const char *) sqlite3_column_text (stmt, 4));
   json_builder_set_member_name (builder, "mode");
   json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 5));
   sched_json_add_time (builder, "dtstart", sqlite3_column_int64 (stmt, 6));
@@ -181,7 +169,7 @@ series_to_json (SchedDb *db, gint64 id, gint64 *version, GError **error)
   json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 8));
   json_builder_set_member_name (builder, "rrule");
   json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 9));
-  add_json_text (builder, "exdates", (const char *) sqlite3_column_text (stmt, 10));
+  sched_json_add_json_text (builder, "exdates", (const char *) sqlite3_column_text (stmt, 10));
   json_builder_set_member_name (builder, "notes");
   json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 11));
   json_builder_set_member_name (builder, "version");
