@@ -142,8 +142,11 @@ dispatch (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable
   handler->func (handler->server, msg, path, query, handler->user_data);
   /* A handler that neither answered nor paused is a bug of ours; answer
    * rather than leave the client hanging. */
+  /* (a WebSocket upgrade is answered by libsoup after the handler) */
   if (soup_server_message_get_status (msg) == 0 && !soup_server_message_is_options_ping (msg)
-      && g_object_get_data (G_OBJECT (msg), PAUSED_KEY) == NULL)
+      && g_object_get_data (G_OBJECT (msg), PAUSED_KEY) == NULL
+      && soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Upgrade")
+             == NULL)
     {
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
                         "handler for %s set no status", path);

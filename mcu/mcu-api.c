@@ -1,0 +1,435 @@
+/* mcu-api.c: McuApi, /api/v1/rooms…, the event stream at /api/v1/events
+ * (WebSocket) and /metrics (Prometheus text).
+ *
+ * Every call needs the API key (Authorization: Bearer KEY); the event
+ * stream takes it the same way on its upgrade request.  Events are JSON
+ * objects {"type", "time", "room", …}, the shape the scheduler (attendance)
+ * and the panel will read.
+ */
+#define G_LOG_DOMAIN "hoinghi-mcu"
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/resource.h>
+
+#include "libhoinghi/hn-error.h"
+#include "libhoinghi/hn-http.h"
+#include "libhoinghi/hn-i18n.h"
+
+#include "mcu-api.h"
+
+#define API_PREFIX "/api/v1"
+
+struct _McuApi
+{
+  GObject parent_instance;
+
+  McuRooms *rooms;
+  char *api_key;
+  GPtrArray *subscribers; /* SoupWebsocketConnection */
+  guint64 events_sent;
+};
+
+G_DEFINE_FINAL_TYPE (McuApi, mcu_api, G_TYPE_OBJECT)
+
+/* Compares in time independent of where the strings differ. */
+static gboolean
+key_matches (const char *given, const char *expected)
+{
+  gsize a = strlen (given), b = strlen (expected);
+  guint8 diff = a != b;
+
+  for (gsize i = 0; i < b; i++)
+    diff |= (guint8) (expected[i] ^ (i < a ? given[i] : 0));
+  return diff == 0;
+}
+
+static gboolean
+authorized (McuApi *self, SoupServerMessage *msg, GError **error)
+{
+  g_autofree char *token = NULL;
+
+  if (!hn_http_get_bearer_token (msg, &token, error))
+    return FALSE;
+  if (!key_matches (token, self->api_key))
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_UNAUTHORIZED, _ ("The API key is wrong."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+on_room_event (McuRooms *rooms, const char *type, JsonNode *room, gpointer user_data)
+{
+  McuApi *self = MCU_API (user_data);
+  g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr (JsonNode) event = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *time = g_date_time_format_iso8601 (now);
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, type);
+  json_builder_set_member_name (builder, "time");
+  json_builder_add_string_value (builder, time);
+  json_builder_set_member_name (builder, "room");
+  json_builder_add_value (builder, json_node_copy (room));
+  json_builder_end_object (builder);
+  event = json_builder_get_root (builder);
+  text = json_to_string (event, FALSE);
+  for (guint i = 0; i < self->subscribers->len; i++)
+    {
+      SoupWebsocketConnection *ws = self->subscribers->pdata[i];
+
+      if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        {
+          soup_websocket_connection_send_text (ws, text);
+          self->events_sent++;
+        }
+    }
+}
+
+static void
+on_subscriber_closed (SoupWebsocketConnection *ws, gpointer user_data)
+{
+  McuApi *self = MCU_API (user_data);
+
+  g_ptr_array_remove (self->subscribers, ws);
+}
+
+static void
+on_events_socket (SoupServer *server, SoupServerMessage *msg, const char *path,
+                  SoupWebsocketConnection *ws, gpointer user_data)
+{
+  McuApi *self = MCU_API (user_data);
+
+  /* a subscriber only listens: what it sends is ignored, and it may send
+   * little of it */
+  soup_websocket_connection_set_max_incoming_payload_size (ws, 4096);
+  g_signal_connect_object (ws, "closed", G_CALLBACK (on_subscriber_closed), self, 0);
+  g_ptr_array_add (self->subscribers, g_object_ref (ws));
+}
+
+/* Runs before the upgrade: only a key holder may subscribe. */
+static void
+check_events_key (HnServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+                  gpointer user_data)
+{
+  McuApi *self = MCU_API (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!authorized (self, msg, &error))
+    hn_http_respond_error (msg, error);
+  else if (soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Upgrade")
+           == NULL)
+    hn_http_respond_error_literal (msg, HN_ERROR_BAD_REQUEST,
+                                   _ ("The event stream is a WebSocket: send Upgrade: websocket."));
+}
+
+static gboolean
+read_room_body (SoupServerMessage *msg, char **id, char **name, gint64 *max, GError **error)
+{
+  g_autoptr (JsonNode) node = hn_http_read_json (msg, error);
+  JsonObject *object;
+  const char *const allowed[] = { "id", "name", "max_participants", NULL };
+  g_autoptr (GList) members = NULL;
+
+  if (node == NULL)
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID,
+                           _ ("The request body must be a JSON object."));
+      return FALSE;
+    }
+  object = json_node_get_object (node);
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_strv_contains (allowed, l->data))
+      {
+        g_set_error (error, HN_ERROR, HN_ERROR_INVALID, _ ("Unknown field “%s”."),
+                     (const char *) l->data);
+        return FALSE;
+      }
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonNode *field = json_object_get_member (object, allowed[i]);
+
+      if (field == NULL || !JSON_NODE_HOLDS_VALUE (field)
+          || json_node_get_value_type (field) != G_TYPE_STRING)
+        {
+          g_set_error (error, HN_ERROR, HN_ERROR_INVALID, _ ("The field “%s” must be a string."),
+                       allowed[i]);
+          return FALSE;
+        }
+    }
+  *id = g_strdup (json_object_get_string_member (object, "id"));
+  *name = g_strdup (json_object_get_string_member (object, "name"));
+  *max = 0;
+  if (json_object_has_member (object, "max_participants"))
+    {
+      JsonNode *field = json_object_get_member (object, "max_participants");
+
+      if (!JSON_NODE_HOLDS_VALUE (field) || json_node_get_value_type (field) != G_TYPE_INT64
+          || json_node_get_int (field) < 1 || json_node_get_int (field) > G_MAXINT32)
+        {
+          g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID,
+                               _ ("The field “max_participants” must be a positive integer."));
+          return FALSE;
+        }
+      *max = json_node_get_int (field);
+    }
+  return TRUE;
+}
+
+static void
+handle_rooms (HnServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+              gpointer user_data)
+{
+  McuApi *self = MCU_API (user_data);
+  const char *method = soup_server_message_get_method (msg);
+  const char *rest = path + strlen (API_PREFIX "/rooms");
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) parts = NULL;
+
+  if (!authorized (self, msg, &error))
+    {
+      hn_http_respond_error (msg, error);
+      return;
+    }
+  if (*rest == '/')
+    rest++;
+  parts = g_strsplit (rest, "/", 3);
+
+  /* /rooms */
+  if (*rest == '\0')
+    {
+      if (method == SOUP_METHOD_GET)
+        {
+          g_autoptr (GPtrArray) list = mcu_rooms_list (self->rooms);
+          g_autoptr (JsonArray) array = json_array_new ();
+          g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+          g_autoptr (JsonObject) object = json_object_new ();
+
+          for (guint i = 0; i < list->len; i++)
+            json_array_add_element (array, mcu_room_to_json (list->pdata[i], FALSE));
+          json_object_set_array_member (object, "items", json_array_ref (array));
+          json_node_set_object (root, object);
+          hn_http_respond_json (msg, 200, root);
+        }
+      else if (method == SOUP_METHOD_POST)
+        {
+          g_autofree char *id = NULL, *name = NULL;
+          g_autofree char *location = NULL;
+          g_autoptr (JsonNode) node = NULL;
+          gint64 max;
+          McuRoom *room;
+
+          if (!read_room_body (msg, &id, &name, &max, &error)
+              || (room = mcu_rooms_create (self->rooms, id, name, max, &error)) == NULL)
+            {
+              hn_http_respond_error (msg, error);
+              return;
+            }
+          node = mcu_room_to_json (room, TRUE);
+          location = g_strdup_printf (API_PREFIX "/rooms/%s", room->id);
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location",
+                                        location);
+          hn_http_respond_json (msg, 201, node);
+        }
+      else
+        hn_http_respond_method_not_allowed (msg, "GET, POST");
+      return;
+    }
+
+  /* /rooms/{id} */
+  if (parts[1] == NULL)
+    {
+      McuRoom *room = mcu_rooms_lookup (self->rooms, parts[0]);
+
+      if (method == SOUP_METHOD_DELETE)
+        {
+          if (!mcu_rooms_close (self->rooms, parts[0], &error))
+            hn_http_respond_error (msg, error);
+          else
+            soup_server_message_set_status (msg, 204, NULL);
+        }
+      else if (method == SOUP_METHOD_GET)
+        {
+          g_autoptr (JsonNode) node = NULL;
+
+          if (room == NULL)
+            {
+              g_autofree char *text = g_strdup_printf (_ ("There is no room “%s”."), parts[0]);
+
+              hn_http_respond_error_literal (msg, HN_ERROR_NOT_FOUND, text);
+              return;
+            }
+          node = mcu_room_to_json (room, FALSE);
+          hn_http_respond_json (msg, 200, node);
+        }
+      else
+        hn_http_respond_method_not_allowed (msg, "GET, DELETE");
+      return;
+    }
+
+  /* /rooms/{id}/lock */
+  if (g_str_equal (parts[1], "lock") && parts[2] == NULL)
+    {
+      g_autoptr (JsonNode) node = NULL;
+      JsonNode *locked;
+
+      if (method != SOUP_METHOD_POST)
+        {
+          hn_http_respond_method_not_allowed (msg, "POST");
+          return;
+        }
+      node = hn_http_read_json (msg, &error);
+      if (node == NULL)
+        {
+          hn_http_respond_error (msg, error);
+          return;
+        }
+      if (!JSON_NODE_HOLDS_OBJECT (node) || json_object_get_size (json_node_get_object (node)) != 1
+          || (locked = json_object_get_member (json_node_get_object (node), "locked")) == NULL
+          || !JSON_NODE_HOLDS_VALUE (locked) || json_node_get_value_type (locked) != G_TYPE_BOOLEAN)
+        {
+          hn_http_respond_error_literal (msg, HN_ERROR_INVALID,
+                                         _ ("Send {\"locked\": true} or {\"locked\": false}."));
+          return;
+        }
+      if (!mcu_rooms_set_locked (self->rooms, parts[0], json_node_get_boolean (locked), &error))
+        {
+          hn_http_respond_error (msg, error);
+          return;
+        }
+      {
+        g_autoptr (JsonNode) room
+            = mcu_room_to_json (mcu_rooms_lookup (self->rooms, parts[0]), FALSE);
+
+        hn_http_respond_json (msg, 200, room);
+      }
+      return;
+    }
+  {
+    g_autofree char *text = g_strdup_printf (_ ("There is no resource at %s."), path);
+
+    hn_http_respond_error_literal (msg, HN_ERROR_NOT_FOUND, text);
+  }
+}
+
+static void
+handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+                gpointer user_data)
+{
+  McuApi *self = MCU_API (user_data);
+  g_autoptr (GString) text = g_string_new (NULL);
+  struct rusage usage;
+  double cpu = 0;
+  g_autoptr (GError) error = NULL;
+
+  /* Prometheus sends the key as its bearer token */
+  if (!authorized (self, msg, &error))
+    {
+      hn_http_respond_error (msg, error);
+      return;
+    }
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
+    {
+      hn_http_respond_method_not_allowed (msg, "GET");
+      return;
+    }
+  if (getrusage (RUSAGE_SELF, &usage) == 0)
+    cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec
+          + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  g_string_append_printf (text,
+                          "# HELP hoinghi_rooms Rooms open.\n"
+                          "# TYPE hoinghi_rooms gauge\n"
+                          "hoinghi_rooms %u\n"
+                          "# HELP hoinghi_participants Sites connected, all rooms.\n"
+                          "# TYPE hoinghi_participants gauge\n"
+                          "hoinghi_participants 0\n"
+                          "# HELP hoinghi_audio_encoders Opus encoders running.\n"
+                          "# TYPE hoinghi_audio_encoders gauge\n"
+                          "hoinghi_audio_encoders 0\n"
+                          "# HELP hoinghi_event_subscribers Clients of the event stream.\n"
+                          "# TYPE hoinghi_event_subscribers gauge\n"
+                          "hoinghi_event_subscribers %u\n"
+                          "# HELP hoinghi_events_sent_total Events sent to subscribers.\n"
+                          "# TYPE hoinghi_events_sent_total counter\n"
+                          "hoinghi_events_sent_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP process_cpu_seconds_total CPU time of the mcu.\n"
+                          "# TYPE process_cpu_seconds_total counter\n"
+                          "process_cpu_seconds_total %.3f\n",
+                          mcu_rooms_count (self->rooms), self->subscribers->len, self->events_sent,
+                          cpu);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8",
+                                    SOUP_MEMORY_COPY, text->str, text->len);
+}
+
+static void
+mcu_api_finalize (GObject *object)
+{
+  McuApi *self = MCU_API (object);
+
+  g_signal_handlers_disconnect_by_data (self->rooms, self);
+  g_clear_object (&self->rooms);
+  g_ptr_array_unref (self->subscribers);
+  g_free (self->api_key);
+
+  G_OBJECT_CLASS (mcu_api_parent_class)->finalize (object);
+}
+
+static void
+mcu_api_class_init (McuApiClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = mcu_api_finalize;
+}
+
+static void
+mcu_api_init (McuApi *self)
+{
+  self->subscribers = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+/**
+ * mcu_api_new:
+ * @server: the daemon's HTTP server
+ * @rooms: the room registry
+ * @api_key: the key every control call must carry
+ *
+ * Returns: (transfer full): the API, serving as long as @server does.
+ */
+McuApi *
+mcu_api_new (HnServer *server, McuRooms *rooms, const char *api_key)
+{
+  McuApi *self = g_object_new (MCU_TYPE_API, NULL);
+
+  self->rooms = g_object_ref (rooms);
+  self->api_key = g_strdup (api_key);
+  g_signal_connect_object (rooms, "event", G_CALLBACK (on_room_event), self, 0);
+  hn_server_add_handler (server, API_PREFIX "/rooms", handle_rooms, self, NULL);
+  hn_server_add_handler (server, API_PREFIX "/events", check_events_key, self, NULL);
+  soup_server_add_websocket_handler (hn_server_get_soup_server (server), API_PREFIX "/events", NULL,
+                                     NULL, on_events_socket, self, NULL);
+  hn_server_add_handler (server, "/metrics", handle_metrics, self, NULL);
+  return self;
+}
+
+/**
+ * mcu_api_close_events:
+ * @self: the API
+ *
+ * Says goodbye to every subscriber (on SIGTERM).
+ */
+void
+mcu_api_close_events (McuApi *self)
+{
+  for (guint i = 0; i < self->subscribers->len; i++)
+    soup_websocket_connection_close (self->subscribers->pdata[i], SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                     "the mcu is stopping");
+}
