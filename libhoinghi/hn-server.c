@@ -320,6 +320,12 @@ hn_server_add_handler (HnServer *self, const char *path, HnRequestFunc func, gpo
   soup_server_add_handler (self->soup, path, dispatch, handler, handler_free);
 }
 
+static void
+mark_finished (SoupServerMessage *msg)
+{
+  g_object_set_data (G_OBJECT (msg), FINISHED_KEY, GINT_TO_POINTER (TRUE));
+}
+
 /**
  * hn_server_pause:
  * @msg: a request a handler will answer later
@@ -333,6 +339,9 @@ hn_server_pause (SoupServerMessage *msg)
   g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
 
   g_object_set_data (G_OBJECT (msg), PAUSED_KEY, GINT_TO_POINTER (TRUE));
+  /* A server shutting down drops its connections without finishing their
+   * messages; the answer that comes later must know. */
+  g_signal_connect (msg, "disconnected", G_CALLBACK (mark_finished), NULL);
   soup_server_message_pause (msg);
 }
 

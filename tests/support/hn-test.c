@@ -423,6 +423,14 @@ hn_test_daemon_stop (HnTestDaemon *daemon, int signal_number, guint timeout_ms)
           g_usleep (POLL_INTERVAL_US);
         }
       daemon->reaped = TRUE;
+      /* A daemon that ended badly says why in its log, which goes with its
+       * temporary directory: keep it in the test's output. */
+      if (!WIFEXITED (daemon->wait_status) || WEXITSTATUS (daemon->wait_status) != 0)
+        {
+          g_autofree char *log = read_log (daemon->log_path);
+          g_printerr ("# %s ended with status 0x%x; its log:\n%s\n", daemon->program,
+                      daemon->wait_status, log);
+        }
     }
   if (WIFEXITED (daemon->wait_status))
     return WEXITSTATUS (daemon->wait_status);

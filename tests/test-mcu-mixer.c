@@ -1,0 +1,433 @@
+/* test-mcu-mixer.c: the mix-minus mixer, sample by sample and as an
+ * element under GstHarness — each site hears all but itself, muted sites
+ * drop out at once, listeners that add nothing share one encoder, the
+ * limiter bends instead of wrapping, and a site that stops sending does not
+ * stop the room. */
+#include "config.h"
+
+#include <gst/check/gstharness.h>
+#include <math.h>
+#include <opus.h>
+
+#include "mcu/gst/mcu-mix-dsp.h"
+#include "mcu/gst/mcu-mix-minus-pad.h"
+#include "mcu/gst/mcu-plugin.h"
+
+#define FRAME 960
+#define RAW_CAPS "audio/x-raw, format=S16LE, rate=48000, channels=1, layout=interleaved"
+
+/* ---- the arithmetic ---- */
+
+static void
+test_limit_is_exact_below_the_knee (void)
+{
+  gint32 sum[4] = { 1000, -20000, 24000, 0 };
+  gint16 own[4] = { 500, -10000, 4000, 0 };
+  gint16 out[4];
+
+  mcu_mix_limit (out, sum, own, 4);
+  g_assert_cmpint (out[0], ==, 500);
+  g_assert_cmpint (out[1], ==, -10000);
+  g_assert_cmpint (out[2], ==, 20000);
+  g_assert_cmpint (out[3], ==, 0);
+}
+
+static void
+test_limit_bends_and_never_wraps (void)
+{
+  gint16 previous = 0;
+
+  for (gint32 v = 0; v <= 200000; v += 97)
+    {
+      gint32 sum[2] = { v, -v };
+      gint16 out[2];
+
+      mcu_mix_limit (out, sum, NULL, 2);
+      g_assert_cmpint (out[0], >=, previous);
+      g_assert_cmpint (out[0], <=, 32767);
+      g_assert_cmpint (out[1], ==, -out[0]);
+      previous = out[0];
+    }
+  g_assert_cmpint (previous, >, 32000);
+}
+
+static void
+test_level_of_silence_and_full_scale (void)
+{
+  gint16 frame[FRAME] = { 0 };
+
+  g_assert_cmpfloat (mcu_mix_level_dbov (frame, FRAME), ==, MCU_MIX_SILENCE_DB);
+  for (guint i = 0; i < FRAME; i++)
+    frame[i] = (i % 2) ? 32767 : -32767;
+  g_assert_cmpfloat (fabs (mcu_mix_level_dbov (frame, FRAME)), <, 0.01);
+}
+
+static void
+test_talk_detector_holds_through_pauses (void)
+{
+  McuTalkDetector d = { 0 };
+
+  g_assert_false (mcu_talk_detector_update (&d, -60, -50, 3));
+  g_assert_true (mcu_talk_detector_update (&d, -30, -50, 3));
+  g_assert_true (d.talking);
+  /* Between the thresholds: still talking, however long. */
+  for (guint i = 0; i < 10; i++)
+    g_assert_false (mcu_talk_detector_update (&d, -53, -50, 3));
+  g_assert_false (mcu_talk_detector_update (&d, -70, -50, 3));
+  g_assert_false (mcu_talk_detector_update (&d, -70, -50, 3));
+  g_assert_true (mcu_talk_detector_update (&d, -70, -50, 3));
+  g_assert_false (d.talking);
+}
+
+/* ---- the element ---- */
+
+typedef struct
+{
+  GstElement *mixer;
+  GstBus *bus;
+  GstHarness *raw;      /* sink_0 and the raw src */
+  GstHarness *sinks[4]; /* sinks[0] == raw */
+  GstHarness *listens[4];
+  OpusDecoder *decoders[4];
+  GArray *heard[4]; /* decoded samples per listener */
+  guint n_sinks;
+  guint frame_no;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  guint n_sinks = GPOINTER_TO_UINT (data);
+
+  f->mixer = gst_element_factory_make ("mcumixminus", NULL);
+  g_assert_nonnull (f->mixer);
+  f->bus = gst_bus_new ();
+  gst_element_set_bus (f->mixer, f->bus);
+  f->n_sinks = n_sinks;
+  for (guint i = 0; i < n_sinks; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("sink_%u", i);
+      f->sinks[i] = gst_harness_new_with_element (f->mixer, name, i == 0 ? "src" : NULL);
+      gst_harness_set_live (f->sinks[i], FALSE);
+      gst_harness_set_src_caps_str (f->sinks[i], RAW_CAPS);
+    }
+  f->raw = f->sinks[0];
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("listen_%u", i);
+      int error;
+      f->listens[i] = gst_harness_new_with_element (f->mixer, NULL, name);
+      f->decoders[i] = opus_decoder_create (48000, 1, &error);
+      f->heard[i] = g_array_new (FALSE, TRUE, sizeof (gint16));
+    }
+  gst_harness_play (f->raw);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  for (guint i = 0; i < 4; i++)
+    {
+      gst_harness_teardown (f->listens[i]);
+      opus_decoder_destroy (f->decoders[i]);
+      g_array_unref (f->heard[i]);
+    }
+  for (guint i = f->n_sinks; i-- > 0;)
+    gst_harness_teardown (f->sinks[i]);
+  gst_bus_set_flushing (f->bus, TRUE);
+  gst_object_unref (f->bus);
+  gst_object_unref (f->mixer);
+}
+
+static GstBuffer *
+tone_frame (double hz, double amplitude, guint frame_no)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, FRAME * sizeof (gint16), NULL);
+  GstMapInfo map;
+
+  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+  gint16 *s = (gint16 *) map.data;
+  for (guint i = 0; i < FRAME; i++)
+    s[i] = (gint16) lrint (amplitude * sin (2 * G_PI * hz * (frame_no * FRAME + i) / 48000.0));
+  gst_buffer_unmap (buffer, &map);
+  GST_BUFFER_PTS (buffer) = frame_no * 20 * GST_MSECOND;
+  GST_BUFFER_DURATION (buffer) = 20 * GST_MSECOND;
+  return buffer;
+}
+
+/* Decodes whatever each listener got; a frame DTX left out is silence. */
+static void
+drain_listeners (Fixture *f, guint frames)
+{
+  for (guint i = 0; i < 4; i++)
+    {
+      GstBuffer *packet;
+      guint got = 0;
+
+      while ((packet = gst_harness_try_pull (f->listens[i])) != NULL)
+        {
+          GstMapInfo map;
+          gint16 pcm[FRAME];
+
+          gst_buffer_map (packet, &map, GST_MAP_READ);
+          int n = opus_decode (f->decoders[i], map.data, (opus_int32) map.size, pcm, FRAME, 0);
+          gst_buffer_unmap (packet, &map);
+          gst_buffer_unref (packet);
+          g_assert_cmpint (n, ==, FRAME);
+          g_array_append_vals (f->heard[i], pcm, FRAME);
+          got++;
+        }
+      g_array_set_size (f->heard[i], f->heard[i]->len + (frames - got) * FRAME);
+    }
+}
+
+/* Pushes one frame on every sink (a tone or, for hz 0, silence) and waits
+ * for the mix, so that what happens between frames is well ordered. */
+static GstBuffer *
+step (Fixture *f, const double *hz, double amplitude)
+{
+  for (guint i = 0; i < f->n_sinks; i++)
+    g_assert_cmpint (
+        gst_harness_push (f->sinks[i], tone_frame (hz[i], hz[i] > 0 ? amplitude : 0, f->frame_no)),
+        ==, GST_FLOW_OK);
+  f->frame_no++;
+  GstBuffer *mix = gst_harness_pull (f->raw);
+  g_assert_nonnull (mix);
+  drain_listeners (f, 1);
+  return mix;
+}
+
+static void
+run (Fixture *f, const double *hz, guint frames)
+{
+  for (guint i = 0; i < frames; i++)
+    gst_buffer_unref (step (f, hz, 3000));
+}
+
+/* Amplitude of @hz in the last @frames frames a listener heard (Goertzel). */
+static double
+tone_amplitude (Fixture *f, guint listener, double hz, guint frames)
+{
+  GArray *a = f->heard[listener];
+  guint n = frames * FRAME;
+  const gint16 *s = (const gint16 *) a->data + (a->len - n);
+  double k = 2 * cos (2 * G_PI * hz / 48000.0), s1 = 0, s2 = 0;
+
+  g_assert_cmpuint (a->len, >=, n);
+  for (guint i = 0; i < n; i++)
+    {
+      double s0 = s[i] + k * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+  double power = s1 * s1 + s2 * s2 - k * s1 * s2;
+  return 2 * sqrt (MAX (power, 0)) / n;
+}
+
+static guint
+encoders (Fixture *f)
+{
+  guint n;
+  g_object_get (f->mixer, "encoders", &n, NULL);
+  return n;
+}
+
+#define HEARD(f, l, hz) g_assert_cmpfloat (tone_amplitude (f, l, hz, 10), >, 1500)
+#define NOT_HEARD(f, l, hz) g_assert_cmpfloat (tone_amplitude (f, l, hz, 10), <, 150)
+
+static void
+test_each_hears_all_but_itself (Fixture *f, gconstpointer data)
+{
+  const double hz[3] = { 440, 660, 880 };
+
+  (void) data;
+  run (f, hz, 40);
+  HEARD (f, 0, 660);
+  HEARD (f, 0, 880);
+  NOT_HEARD (f, 0, 440);
+  HEARD (f, 1, 440);
+  HEARD (f, 1, 880);
+  NOT_HEARD (f, 1, 660);
+  HEARD (f, 2, 440);
+  HEARD (f, 2, 660);
+  NOT_HEARD (f, 2, 880);
+  /* listen_3 has no sink: it only listens, and hears everyone. */
+  HEARD (f, 3, 440);
+  HEARD (f, 3, 660);
+  HEARD (f, 3, 880);
+  /* Three talkers with their own encoder, one shared for the listener. */
+  g_assert_cmpuint (encoders (f), ==, 4);
+}
+
+static void
+test_listeners_share_one_encoder (Fixture *f, gconstpointer data)
+{
+  const double one_talker[3] = { 440, 0, 0 };
+
+  (void) data;
+  run (f, one_talker, 40);
+  g_assert_cmpuint (encoders (f), ==, 2);
+  HEARD (f, 1, 440);
+  HEARD (f, 2, 440);
+  HEARD (f, 3, 440);
+  NOT_HEARD (f, 0, 440);
+  /* The silent sites got the very same packets as the listener. */
+  GArray *a = f->heard[1];
+  for (guint l = 2; l < 4; l++)
+    g_assert_cmpmem (a->data, a->len * 2, f->heard[l]->data, f->heard[l]->len * 2);
+
+  /* The per-listener design, for the benchmark: one encoder a listener. */
+  g_object_set (f->mixer, "share-encoders", FALSE, NULL);
+  run (f, one_talker, 2);
+  g_assert_cmpuint (encoders (f), ==, 4 + 1);
+}
+
+static void
+test_mute_drops_a_site_at_once (Fixture *f, gconstpointer data)
+{
+  const double hz[3] = { 440, 660, 880 };
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (f->mixer, "sink_1");
+
+  (void) data;
+  run (f, hz, 30);
+  HEARD (f, 0, 660);
+  g_object_set (pad, "muted", TRUE, NULL);
+  run (f, hz, 15);
+  /* The next frame already left it out; Opus adds a few ms of delay. */
+  NOT_HEARD (f, 0, 660);
+  NOT_HEARD (f, 2, 660);
+  NOT_HEARD (f, 3, 660);
+  HEARD (f, 0, 880);
+  HEARD (f, 1, 440);
+  HEARD (f, 1, 880);
+  g_assert_true (mcu_mix_minus_pad_get_talking (MCU_MIX_MINUS_PAD (pad)));
+  g_object_set (pad, "muted", FALSE, NULL);
+  run (f, hz, 15);
+  HEARD (f, 0, 660);
+  HEARD (f, 3, 660);
+}
+
+static void
+test_loud_sum_is_limited_not_wrapped (Fixture *f, gconstpointer data)
+{
+  const double hz[2] = { 440, 440 };
+
+  (void) data;
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr (GstBuffer) mix = step (f, hz, 30000);
+      GstMapInfo map;
+      gst_buffer_map (mix, &map, GST_MAP_READ);
+      const gint16 *s = (const gint16 *) map.data;
+      gint peak = 0;
+      for (guint j = 0; j < FRAME; j++)
+        {
+          double sum = 2 * 30000 * sin (2 * G_PI * 440 * ((f->frame_no - 1) * FRAME + j) / 48000.0);
+          /* Same sign as the true sum (a wrap flips it), and bent only
+           * where the sum leaves the linear range. */
+          if (fabs (sum) > 200)
+            g_assert_cmpint ((s[j] > 0), ==, (sum > 0));
+          if (fabs (sum) < 24000)
+            g_assert_cmpint (abs (s[j] - (gint) lrint (sum)), <=, 1);
+          peak = MAX (peak, abs (s[j]));
+        }
+      gst_buffer_unmap (mix, &map);
+      g_assert_cmpint (peak, >, 30000);
+    }
+}
+
+static void
+test_talking_is_posted (Fixture *f, gconstpointer data)
+{
+  const double talk[2] = { 440, 0 };
+  const double quiet[2] = { 0, 0 };
+  guint started = 0, stopped = 0;
+
+  (void) data;
+  run (f, talk, 5);
+  run (f, quiet, 45); /* 0.9 s of quiet ends the 0.8 s hold */
+  GstMessage *m;
+  while ((m = gst_bus_pop_filtered (f->bus, GST_MESSAGE_ELEMENT)) != NULL)
+    {
+      const GstStructure *s = gst_message_get_structure (m);
+      gboolean talking;
+      g_assert_true (gst_structure_has_name (s, "mcu-talking"));
+      g_assert_cmpstr (GST_OBJECT_NAME (GST_MESSAGE_SRC (m)), ==, "sink_0");
+      g_assert_true (gst_structure_get_boolean (s, "talking", &talking));
+      talking ? started++ : stopped++;
+      gst_message_unref (m);
+    }
+  g_assert_cmpuint (started, ==, 1);
+  g_assert_cmpuint (stopped, ==, 1);
+  /* Nobody talks: the own encoder is gone, and DTX sends (almost) nothing. */
+  g_assert_cmpuint (encoders (f), ==, 1);
+}
+
+/* ---- a live room whose one site stops sending ---- */
+
+static void
+test_silent_site_does_not_stall_the_room (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = gst_parse_launch (
+      "mcumixminus name=m latency=200000000 ! fakesink sync=false async=false "
+      "audiotestsrc is-live=true freq=440 volume=0.1 samplesperbuffer=960 "
+      "  ! " RAW_CAPS " ! m.sink_0 "
+      "audiotestsrc is-live=true freq=660 volume=0.1 samplesperbuffer=960 "
+      "  ! " RAW_CAPS " ! valve name=v ! m.sink_1 "
+      "m.listen_1 ! appsink name=out sync=false async=false emit-signals=false max-buffers=0",
+      &error);
+  g_assert_no_error (error);
+  g_autoptr (GstElement) valve = gst_bin_get_by_name (GST_BIN (pipeline), "v");
+  g_autoptr (GstElement) out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  GstClockTime last = GST_CLOCK_TIME_NONE, biggest_gap = 0;
+
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  /* 0.4 s with both sites, then site 1 stops sending for 0.6 s: listener 1
+   * keeps hearing site 0 without a gap. The mixer waits 200 ms for a late
+   * frame (generous, so that a loaded test machine does not make site 0
+   * late too) and then mixes without the site that stopped. */
+  for (guint i = 0; i < 50; i++)
+    {
+      if (i == 20)
+        g_object_set (valve, "drop", TRUE, NULL);
+      GstSample *sample = NULL;
+      g_signal_emit_by_name (out, "try-pull-sample", 20 * GST_SECOND, &sample);
+      if (sample == NULL)
+        g_error ("listener 1 got nothing after %u packets", i);
+      GstClockTime pts = GST_BUFFER_PTS (gst_sample_get_buffer (sample));
+      if (GST_CLOCK_TIME_IS_VALID (last))
+        biggest_gap = MAX (biggest_gap, pts - last);
+      last = pts;
+      gst_sample_unref (sample);
+    }
+  g_assert_cmpuint (biggest_gap, <=, 60 * GST_MSECOND);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  mcu_plugin_register ();
+
+  g_test_add_func ("/mcu/mixer/dsp/limit-exact-below-knee", test_limit_is_exact_below_the_knee);
+  g_test_add_func ("/mcu/mixer/dsp/limit-bends", test_limit_bends_and_never_wraps);
+  g_test_add_func ("/mcu/mixer/dsp/level", test_level_of_silence_and_full_scale);
+  g_test_add_func ("/mcu/mixer/dsp/talk-detector", test_talk_detector_holds_through_pauses);
+  g_test_add ("/mcu/mixer/all-but-itself", Fixture, GUINT_TO_POINTER (3), fixture_set_up,
+              test_each_hears_all_but_itself, fixture_tear_down);
+  g_test_add ("/mcu/mixer/shared-encoder", Fixture, GUINT_TO_POINTER (3), fixture_set_up,
+              test_listeners_share_one_encoder, fixture_tear_down);
+  g_test_add ("/mcu/mixer/mute", Fixture, GUINT_TO_POINTER (3), fixture_set_up,
+              test_mute_drops_a_site_at_once, fixture_tear_down);
+  g_test_add ("/mcu/mixer/limiter", Fixture, GUINT_TO_POINTER (2), fixture_set_up,
+              test_loud_sum_is_limited_not_wrapped, fixture_tear_down);
+  g_test_add ("/mcu/mixer/talking-messages", Fixture, GUINT_TO_POINTER (2), fixture_set_up,
+              test_talking_is_posted, fixture_tear_down);
+  g_test_add_func ("/mcu/mixer/silent-site", test_silent_site_does_not_stall_the_room);
+  return g_test_run ();
+}
