@@ -430,6 +430,12 @@ void
 mcu_api_close_events (McuApi *self)
 {
   for (guint i = 0; i < self->subscribers->len; i++)
-    soup_websocket_connection_close (self->subscribers->pdata[i], SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
-                                     "the mcu is stopping");
+    {
+      SoupWebsocketConnection *ws = self->subscribers->pdata[i];
+
+      /* A subscriber that is already saying goodbye is left to finish. */
+      if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                         "the mcu is stopping");
+    }
 }

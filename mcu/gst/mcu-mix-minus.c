@@ -153,7 +153,7 @@ encode (McuMixMinus *self, OpusEncoder *encoder, const gint16 *pcm, GstBuffer *t
 }
 
 static void
-listener_push (McuMixMinus *self, GstPad *pad, Listener *listener, GstBuffer *buffer)
+listener_start (McuMixMinus *self, GstPad *pad, Listener *listener)
 {
   if (!listener->sent_events)
     {
@@ -168,6 +168,12 @@ listener_push (McuMixMinus *self, GstPad *pad, Listener *listener, GstBuffer *bu
       gst_pad_push_event (pad, gst_event_new_segment (&srcpad->segment));
       listener->sent_events = TRUE;
     }
+}
+
+static void
+listener_push (McuMixMinus *self, GstPad *pad, Listener *listener, GstBuffer *buffer)
+{
+  listener_start (self, pad, listener);
   /* A listener that is gone or slow is its own problem: the flow result is
    * not passed on, so it never stops the room. */
   GstFlowReturn ret = gst_pad_push (pad, buffer);
@@ -356,6 +362,36 @@ mcu_mix_minus_finish_buffer (GstAggregator *agg, GstBuffer *outbuf)
     mcu_mix_minus_pad_clear_frame (g_ptr_array_index (sinks, i), self->frame_len);
 
   return GST_AGGREGATOR_CLASS (mcu_mix_minus_parent_class)->finish_buffer (agg, outbuf);
+}
+
+/* The end of the stream and flushes on the whole mix are every listener's
+ * too; the aggregator only sends them on its own src pad. */
+static GstPadProbeReturn
+forward_to_listeners (GstPad *srcpad, GstPadProbeInfo *info, gpointer user_data)
+{
+  McuMixMinus *self = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  g_autoptr (GPtrArray) listeners = NULL;
+
+  (void) srcpad;
+  if (GST_EVENT_TYPE (event) != GST_EVENT_EOS && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_START
+      && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP)
+    return GST_PAD_PROBE_OK;
+  GST_OBJECT_LOCK (self);
+  listeners = snapshot_pads (self, GST_ELEMENT (self)->srcpads, TRUE);
+  GST_OBJECT_UNLOCK (self);
+  for (guint i = 0; i < listeners->len; i++)
+    {
+      GstPad *pad = g_ptr_array_index (listeners, i);
+      Listener *listener = g_object_get_qdata (G_OBJECT (pad), listener_quark);
+
+      /* A listener that got nothing yet gets its stream started first. */
+      if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+        listener_start (self, pad, listener);
+      if (listener->sent_events)
+        gst_pad_push_event (pad, gst_event_ref (event));
+    }
+  return GST_PAD_PROBE_OK;
 }
 
 static gboolean
@@ -593,4 +629,6 @@ mcu_mix_minus_init (McuMixMinus *self)
   self->bitrate = 32000;
   g_object_set (self, "output-buffer-duration", (guint64) FRAME_DURATION, NULL);
   gst_aggregator_set_ignore_inactive_pads (GST_AGGREGATOR (self), TRUE);
+  gst_pad_add_probe (GST_AGGREGATOR_SRC_PAD (self), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     forward_to_listeners, self, NULL);
 }
