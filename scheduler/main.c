@@ -174,6 +174,9 @@ main (int argc, char **argv)
   hn_daemon_set_command (daemon, command, &scheduler);
   status = hn_daemon_run (daemon, argc, argv, setup, &scheduler);
 
+  /* The worker ends first, so that the last reference is dropped here. */
+  if (scheduler.db != NULL)
+    sched_db_stop (scheduler.db);
   g_clear_object (&scheduler.api);
   g_clear_object (&scheduler.db);
   g_free (scheduler.backup);

@@ -520,16 +520,33 @@ finalize_statement (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
+/**
+ * sched_db_stop:
+ * @self: the database
+ *
+ * Lets the worker finish the jobs already queued and waits for it to end.
+ * The owner calls this before its last unref: otherwise a job still held by
+ * the worker could drop the last reference there, and the worker would
+ * have to wait for itself. Safe to call more than once.
+ */
+void
+sched_db_stop (SchedDb *self)
+{
+  g_return_if_fail (SCHED_IS_DB (self));
+  g_return_if_fail (self->worker == NULL || g_thread_self () != self->worker);
+
+  if (self->worker == NULL)
+    return;
+  g_async_queue_push (self->jobs, self);
+  g_thread_join (g_steal_pointer (&self->worker));
+}
+
 static void
 sched_db_finalize (GObject *object)
 {
   SchedDb *self = SCHED_DB (object);
 
-  if (self->worker != NULL)
-    {
-      g_async_queue_push (self->jobs, self);
-      g_thread_join (self->worker);
-    }
+  sched_db_stop (self);
   g_clear_pointer (&self->jobs, g_async_queue_unref);
   g_hash_table_unref (self->statements);
   if (self->handle != NULL)

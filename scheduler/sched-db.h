@@ -35,6 +35,7 @@ G_DECLARE_FINAL_TYPE (SchedDb, sched_db, SCHED, DB, GObject)
 typedef gpointer (*SchedDbFunc) (SchedDb *db, gpointer data, GError **error);
 
 SchedDb *sched_db_open (const char *path, guint max_version, GError **error);
+void sched_db_stop (SchedDb *self);
 guint sched_db_latest_version (void);
 guint sched_db_get_version (SchedDb *self);
 const char *sched_db_get_path (SchedDb *self);
