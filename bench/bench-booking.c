@@ -59,7 +59,7 @@ seed (const char *path)
   guint n = 0;
 
   g_assert_no_error (error);
-  g_assert_true (sched_auth_add_user (db, "bench", "admin", "26", "mat-khau-123", 1, &error));
+  g_assert_true (sched_auth_add_user (db, "bench", "admin", "26", HN_TEST_PASSWORD, 1, &error));
   g_assert_true (sched_db_begin (db, &error));
   for (int year = 2016; year < 2016 + YEARS; year++)
     for (int day = 0; day < 365; day++)
@@ -381,8 +381,6 @@ main (int argc, char **argv)
   g_autofree char *db_path = g_build_filename (data_dir, "scheduler.db", NULL);
   g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", data_dir);
   g_autofree char *auth = NULL;
-  g_autoptr (HnTestResponse) login = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
   double rate1, rate8, ceiling, p50_1, p99_1, p50_8, p99_8, l50, l99, server_ms, client_ms;
 
   g_mkdir_with_parents (data_dir, 0750);
@@ -395,17 +393,9 @@ main (int argc, char **argv)
     g_assert_no_error (error);
   }
   {
-    g_autofree char *url = g_strconcat (hn_test_daemon_get_url (daemon), "/api/v1/login", NULL);
-
-    login = hn_test_request ("POST", url, NULL, "application/json",
-                             "{\"login\":\"bench\",\"password\":\"mat-khau-123\"}", -1);
+    g_autofree char *token = hn_test_scheduler_login (daemon, "bench");
+    auth = g_strconcat ("Bearer ", token, NULL);
   }
-  g_assert_cmpuint (login->status, ==, 200);
-  g_assert_true (json_parser_load_from_data (parser, login->body, -1, NULL));
-  auth = g_strconcat (
-      "Bearer ",
-      json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)), "token"),
-      NULL);
 
   ceiling = bare_inserts (dir);
   {

@@ -23,24 +23,10 @@ static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *data_arg = NULL;
 
   f->daemon = hn_test_daemon_start ("scheduler/hoinghi-scheduler", NULL, &error);
   g_assert_no_error (error);
-  data_arg = g_strdup_printf ("--data-dir=%s", hn_test_daemon_get_data_dir (f->daemon));
-  {
-    const char *argv[] = { "scheduler/hoinghi-scheduler",
-                           data_arg,
-                           "--add-user",
-                           "admin",
-                           "--role",
-                           "admin",
-                           "--unit",
-                           "26",
-                           NULL };
-
-    g_assert_cmpint (hn_test_run_with_input (argv, NULL, "mat-khau-123\n", NULL, NULL), ==, 0);
-  }
+  hn_test_scheduler_add_user (f->daemon, "admin", "admin", "26");
   f->config = hn_test_make_tmpdir ("cli-config");
   f->server = g_strdup_printf ("--server=%s", hn_test_daemon_get_url (f->daemon));
   f->env_config = g_strdup_printf ("XDG_CONFIG_HOME=%s", f->config);

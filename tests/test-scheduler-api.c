@@ -19,19 +19,6 @@ typedef struct
 
 static const char *const english[] = { "LC_ALL=C.UTF-8", "LANGUAGE=", NULL };
 
-static void
-add_user (Fixture *f, const char *login, const char *role, const char *unit)
-{
-  g_autofree char *data
-      = g_strdup_printf ("--data-dir=%s", hn_test_daemon_get_data_dir (f->daemon));
-  g_autofree char *err = NULL;
-  const char *argv[] = {
-    "scheduler/hoinghi-scheduler", data, "--add-user", login, "--role", role, "--unit", unit, NULL
-  };
-
-  g_assert_cmpint (hn_test_run_with_input (argv, english, "mat-khau-123\n", NULL, &err), ==, 0);
-}
-
 static char *
 url_of (Fixture *f, const char *path)
 {
@@ -87,20 +74,6 @@ error_code (const char *text, char **owned)
   return *owned;
 }
 
-static char *
-login (Fixture *f, const char *user)
-{
-  g_autofree char *body
-      = g_strdup_printf ("{\"login\":\"%s\",\"password\":\"mat-khau-123\"}", user);
-  g_autoptr (HnTestResponse) r = call (f, "POST", "/api/v1/login", NULL, body, NULL);
-  g_autoptr (JsonNode) node = NULL;
-
-  g_assert_cmpuint (r->status, ==, 200);
-  node = parse (r->body);
-  g_assert_nonnull (json_object_get_string_member (json_node_get_object (node), "expires_at"));
-  return g_strdup (json_object_get_string_member (json_node_get_object (node), "token"));
-}
-
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
@@ -108,16 +81,16 @@ fixture_set_up (Fixture *f, gconstpointer data)
 
   f->daemon = hn_test_daemon_start ("scheduler/hoinghi-scheduler", NULL, &error);
   g_assert_no_error (error);
-  add_user (f, "admin", "admin", "26");
-  add_user (f, "thuky-tinh", "secretary", "26");
-  add_user (f, "thuky-tamdao", "secretary", "248");
-  add_user (f, "kythuat-tamdao", "technician", "248");
-  add_user (f, "xem", "viewer", "26");
-  f->admin = login (f, "admin");
-  f->secretary = login (f, "thuky-tinh");
-  f->district_secretary = login (f, "thuky-tamdao");
-  f->technician = login (f, "kythuat-tamdao");
-  f->viewer = login (f, "xem");
+  hn_test_scheduler_add_user (f->daemon, "admin", "admin", "26");
+  hn_test_scheduler_add_user (f->daemon, "thuky-tinh", "secretary", "26");
+  hn_test_scheduler_add_user (f->daemon, "thuky-tamdao", "secretary", "248");
+  hn_test_scheduler_add_user (f->daemon, "kythuat-tamdao", "technician", "248");
+  hn_test_scheduler_add_user (f->daemon, "xem", "viewer", "26");
+  f->admin = hn_test_scheduler_login (f->daemon, "admin");
+  f->secretary = hn_test_scheduler_login (f->daemon, "thuky-tinh");
+  f->district_secretary = hn_test_scheduler_login (f->daemon, "thuky-tamdao");
+  f->technician = hn_test_scheduler_login (f->daemon, "kythuat-tamdao");
+  f->viewer = hn_test_scheduler_login (f->daemon, "xem");
 }
 
 static void

@@ -15,8 +15,6 @@ typedef struct
   char *admin, *technician, *secretary;
 } Fixture;
 
-static const char *const english[] = { "LC_ALL=C.UTF-8", "LANGUAGE=", NULL };
-
 #define YEAR_2021 "from=2021-01-01T00:00:00%2B07:00&to=2022-01-01T00:00:00%2B07:00"
 #define HEADER_CRLF                                                                                \
   "key,title,category,chair_unit,participants,starts_at,ends_at,mode,status,outcome,platform,"     \
@@ -24,18 +22,6 @@ static const char *const english[] = { "LC_ALL=C.UTF-8", "LANGUAGE=", NULL };
 #define HEADER                                                                                     \
   "key,title,category,chair_unit,participants,starts_at,ends_at,mode,status,outcome,platform,"     \
   "notes\n"
-
-static void
-add_user (Fixture *f, const char *login, const char *role, const char *unit)
-{
-  g_autofree char *data
-      = g_strdup_printf ("--data-dir=%s", hn_test_daemon_get_data_dir (f->daemon));
-  const char *argv[] = {
-    "scheduler/hoinghi-scheduler", data, "--add-user", login, "--role", role, "--unit", unit, NULL
-  };
-
-  g_assert_cmpint (hn_test_run_with_input (argv, english, "mat-khau-123\n", NULL, NULL), ==, 0);
-}
 
 static HnTestResponse *
 call (Fixture *f, const char *method, const char *path, const char *token, const char *content_type,
@@ -57,20 +43,6 @@ object_of (HnTestResponse *r)
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
-static char *
-login (Fixture *f, const char *user)
-{
-  g_autofree char *url = g_strconcat (hn_test_daemon_get_url (f->daemon), "/api/v1/login", NULL);
-  g_autofree char *body
-      = g_strdup_printf ("{\"login\":\"%s\",\"password\":\"mat-khau-123\"}", user);
-  g_autoptr (HnTestResponse) r = hn_test_request ("POST", url, NULL, "application/json", body, -1);
-  g_autoptr (JsonObject) o = NULL;
-
-  g_assert_cmpuint (r->status, ==, 200);
-  o = object_of (r);
-  return g_strdup (json_object_get_string_member (o, "token"));
-}
-
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
@@ -78,12 +50,12 @@ fixture_set_up (Fixture *f, gconstpointer data)
 
   f->daemon = hn_test_daemon_start ("scheduler/hoinghi-scheduler", NULL, &error);
   g_assert_no_error (error);
-  add_user (f, "admin", "admin", "26");
-  add_user (f, "kythuat", "technician", "248");
-  add_user (f, "thuky", "secretary", "26");
-  f->admin = login (f, "admin");
-  f->technician = login (f, "kythuat");
-  f->secretary = login (f, "thuky");
+  hn_test_scheduler_add_user (f->daemon, "admin", "admin", "26");
+  hn_test_scheduler_add_user (f->daemon, "kythuat", "technician", "248");
+  hn_test_scheduler_add_user (f->daemon, "thuky", "secretary", "26");
+  f->admin = hn_test_scheduler_login (f->daemon, "admin");
+  f->technician = hn_test_scheduler_login (f->daemon, "kythuat");
+  f->secretary = hn_test_scheduler_login (f->daemon, "thuky");
 }
 
 static void

@@ -70,6 +70,7 @@ struct _McuMixMinus
   /* The streaming thread's own. */
   OpusEncoder *shared;
   gint32 *sum;
+  gint16 *full; /* the whole mix, limited: the raw output and the shared encoder's input */
   gint16 *pcm;
   gsize frame_len;
 
@@ -232,8 +233,10 @@ ensure_frame (McuMixMinus *self, gsize frame_len)
   if (self->frame_len == frame_len)
     return;
   g_free (self->sum);
+  g_free (self->full);
   g_free (self->pcm);
   self->sum = g_new0 (gint32, frame_len);
+  self->full = g_new0 (gint16, frame_len);
   self->pcm = g_new0 (gint16, frame_len);
   self->frame_len = frame_len;
 }
@@ -269,10 +272,11 @@ mix_sinks (McuMixMinus *self, GstBuffer *outbuf, GPtrArray *sinks)
         post_talking (self, pad);
     }
 
+  mcu_mix_limit (self->full, self->sum, NULL, self->frame_len);
   GstMapInfo map;
   if (gst_buffer_map (outbuf, &map, GST_MAP_WRITE))
     {
-      mcu_mix_limit ((gint16 *) map.data, self->sum, NULL, self->frame_len);
+      memcpy (map.data, self->full, MIN (map.size, self->frame_len * sizeof (gint16)));
       gst_buffer_unmap (outbuf, &map);
       if (contributions->len > 0)
         GST_BUFFER_FLAG_UNSET (outbuf, GST_BUFFER_FLAG_GAP);
@@ -314,9 +318,8 @@ feed_listeners (McuMixMinus *self, GstBuffer *timing, GArray *contributions, GPt
             {
               if (self->shared == NULL)
                 self->shared = encoder_new (self);
-              mcu_mix_limit (self->pcm, self->sum, NULL, self->frame_len);
               if (self->shared != NULL)
-                shared_packet = encode (self, self->shared, self->pcm, timing);
+                shared_packet = encode (self, self->shared, self->full, timing);
               shared_done = TRUE;
             }
           packet = shared_packet ? gst_buffer_ref (shared_packet) : NULL;
@@ -327,14 +330,13 @@ feed_listeners (McuMixMinus *self, GstBuffer *timing, GArray *contributions, GPt
 }
 
 static GPtrArray *
-snapshot_pads (McuMixMinus *self, GList *pads, gboolean listeners)
+snapshot_pads (GList *pads, gboolean listeners)
 {
   GPtrArray *array = g_ptr_array_new_with_free_func (gst_object_unref);
 
   for (GList *l = pads; l != NULL; l = l->next)
     if (!listeners || g_object_get_qdata (l->data, listener_quark) != NULL)
       g_ptr_array_add (array, gst_object_ref (l->data));
-  (void) self;
   return array;
 }
 
@@ -350,8 +352,8 @@ mcu_mix_minus_finish_buffer (GstAggregator *agg, GstBuffer *outbuf)
   ensure_frame (self, gst_buffer_get_size (outbuf) / sizeof (gint16));
 
   GST_OBJECT_LOCK (self);
-  sinks = snapshot_pads (self, GST_ELEMENT (self)->sinkpads, FALSE);
-  listeners = snapshot_pads (self, GST_ELEMENT (self)->srcpads, TRUE);
+  sinks = snapshot_pads (GST_ELEMENT (self)->sinkpads, FALSE);
+  listeners = snapshot_pads (GST_ELEMENT (self)->srcpads, TRUE);
   GST_OBJECT_UNLOCK (self);
 
   contributions = mix_sinks (self, outbuf, sinks);
@@ -378,7 +380,7 @@ forward_to_listeners (GstPad *srcpad, GstPadProbeInfo *info, gpointer user_data)
       && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP)
     return GST_PAD_PROBE_OK;
   GST_OBJECT_LOCK (self);
-  listeners = snapshot_pads (self, GST_ELEMENT (self)->srcpads, TRUE);
+  listeners = snapshot_pads (GST_ELEMENT (self)->srcpads, TRUE);
   GST_OBJECT_UNLOCK (self);
   for (guint i = 0; i < listeners->len; i++)
     {
@@ -566,6 +568,7 @@ mcu_mix_minus_finalize (GObject *object)
   encoder_free (self, &self->shared);
   g_mutex_clear (&self->encode_lock);
   g_free (self->sum);
+  g_free (self->full);
   g_free (self->pcm);
   G_OBJECT_CLASS (mcu_mix_minus_parent_class)->finalize (object);
 }

@@ -13,12 +13,15 @@
 
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "libhoinghi/hn-health.h"
 #include "libhoinghi/hn-http.h"
 
 #include "hn-test.h"
+
+#include <json-glib/json-glib.h>
 
 #define READY_TIMEOUT_US (60 * G_USEC_PER_SEC)
 #define POLL_INTERVAL_US (20 * 1000)
@@ -741,4 +744,54 @@ hn_test_xvfb_free (HnTestXvfb *xvfb)
   g_free (xvfb->display);
   g_free (xvfb->previous_display);
   g_free (xvfb);
+}
+
+/**
+ * hn_test_scheduler_add_user:
+ * @daemon: a running hoinghi-scheduler
+ * @login: the new user's login
+ * @role: admin, secretary, technician or viewer
+ * @unit: the code of the user's unit
+ *
+ * Adds a user with %HN_TEST_PASSWORD through `--add-user`, as an operator
+ * would, on the daemon's data directory.
+ */
+void
+hn_test_scheduler_add_user (HnTestDaemon *daemon, const char *login, const char *role,
+                            const char *unit)
+{
+  static const char *const c_locale[] = { "LC_ALL=C.UTF-8", "LANGUAGE=", NULL };
+  g_autofree char *data = g_strdup_printf ("--data-dir=%s", hn_test_daemon_get_data_dir (daemon));
+  const char *argv[] = {
+    "scheduler/hoinghi-scheduler", data, "--add-user", login, "--role", role, "--unit", unit, NULL
+  };
+
+  g_assert_cmpint (hn_test_run_with_input (argv, c_locale, HN_TEST_PASSWORD "\n", NULL, NULL), ==,
+                   0);
+}
+
+/**
+ * hn_test_scheduler_login:
+ * @daemon: a running hoinghi-scheduler
+ * @login: a user made with %HN_TEST_PASSWORD
+ *
+ * Returns: (transfer full): the bearer token of a new session
+ */
+char *
+hn_test_scheduler_login (HnTestDaemon *daemon, const char *login)
+{
+  g_autofree char *url = g_strconcat (hn_test_daemon_get_url (daemon), "/api/v1/login", NULL);
+  g_autofree char *body
+      = g_strdup_printf ("{\"login\":\"%s\",\"password\":\"" HN_TEST_PASSWORD "\"}", login);
+  g_autoptr (HnTestResponse) r = hn_test_request ("POST", url, NULL, "application/json", body, -1);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, r->body, -1, NULL));
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  object = json_node_get_object (json_parser_get_root (parser));
+  g_assert_nonnull (json_object_get_string_member_with_default (object, "expires_at", NULL));
+  g_assert_nonnull (json_object_get_string_member_with_default (object, "token", NULL));
+  return g_strdup (json_object_get_string_member (object, "token"));
 }

@@ -59,6 +59,13 @@ guint hn_test_http (const char *method, const char *url, const char *const *head
                     const char *content_type, const char *body, gssize body_length,
                     char **response_body);
 
+/* Scheduler users made for tests all have this password. */
+#define HN_TEST_PASSWORD "mat-khau-123"
+
+void hn_test_scheduler_add_user (HnTestDaemon *daemon, const char *login, const char *role,
+                                 const char *unit);
+char *hn_test_scheduler_login (HnTestDaemon *daemon, const char *login);
+
 typedef struct _HnTestXvfb HnTestXvfb;
 
 HnTestXvfb *hn_test_xvfb_start (GError **error);
