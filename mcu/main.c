@@ -1,8 +1,9 @@
 /* hoinghi-mcu: the multipoint control unit.
  *
  * Carries audio and video among the sites of a meeting.  This file wires
- * the daemon's life: the room registry, the control API with its event
- * stream and metrics, and the API key.
+ * the daemon's life: the room registry, the sites' signalling, the
+ * control API with its event stream and metrics, the browser page, the
+ * API key and the limits.
  */
 #define G_LOG_DOMAIN "hoinghi-mcu"
 
@@ -13,13 +14,17 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <gst/gst.h>
 
 #include "libhoinghi/hn-daemon.h"
 #include "libhoinghi/hn-error.h"
 #include "libhoinghi/hn-i18n.h"
 
+#include "gst/mcu-plugin.h"
 #include "mcu-api.h"
 #include "mcu-rooms.h"
+#include "mcu-signalling.h"
+#include "mcu-web.h"
 
 #define KEY_FILE "mcu-api-key"
 
@@ -27,11 +32,15 @@ typedef struct
 {
   McuRooms *rooms;
   McuApi *api;
+  McuSignalling *signalling;
 } Mcu;
 
 static guint
 setting (HnConfig *config, const char *key, guint fallback, guint max, GError **error)
 {
+  if (error != NULL && *error != NULL)
+    return 0;
+
   g_autofree char *text = hn_config_get_string (config, "mcu", key);
   guint64 value;
 
@@ -92,7 +101,35 @@ on_stopping (HnDaemon *daemon, gpointer user_data)
 {
   Mcu *mcu = user_data;
 
+  mcu_signalling_stop (mcu->signalling);
   mcu_api_close_events (mcu->api);
+}
+
+/* The addresses ICE may offer: production lists the interfaces the sites
+ * reach; the embedded default keeps everything on loopback. */
+static GStrv
+ice_addresses (HnConfig *config, GError **error)
+{
+  g_autofree char *text = hn_config_get_string (config, "mcu", "ice-addresses");
+  g_auto (GStrv) list = g_strsplit (text != NULL ? text : "127.0.0.1", ",", -1);
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; list[i] != NULL; i++)
+    {
+      g_autoptr (GInetAddress) address = NULL;
+
+      if (*g_strstrip (list[i]) == '\0' || g_str_equal (list[i], "all"))
+        continue;
+      address = g_inet_address_new_from_string (list[i]);
+      if (address == NULL)
+        {
+          g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
+                       _ ("ice-addresses: “%s” is not an IP address"), list[i]);
+          return NULL;
+        }
+      g_strv_builder_add (builder, list[i]);
+    }
+  return g_strv_builder_end (builder);
 }
 
 static gboolean
@@ -101,22 +138,47 @@ setup (HnDaemon *daemon, gpointer user_data, GError **error)
   Mcu *mcu = user_data;
   HnConfig *config = hn_daemon_get_config (daemon);
   g_autofree char *key = NULL;
-  guint max_rooms, max_participants;
+  g_autofree char *share = hn_config_get_string (config, "mcu", "share-encoders");
+  g_auto (GStrv) addresses = NULL;
+  McuSignallingLimits limits = { 0 };
+  guint max_rooms, max_participants, jitter_ms;
 
   max_rooms = setting (config, "max-rooms", 50, 10000, error);
-  if (max_rooms == 0)
-    return FALSE;
   max_participants = setting (config, "max-participants", 200, 100000, error);
-  if (max_participants == 0)
+  limits.max_message_bytes = setting (config, "max-message-bytes", 65536, 1 << 24, error);
+  limits.max_messages_per_second = setting (config, "max-messages-per-second", 50, 100000, error);
+  limits.join_timeout_s = setting (config, "join-timeout", 10, 3600, error);
+  jitter_ms = setting (config, "jitter-buffer-ms", 40, 2000, error);
+  if (error != NULL && *error != NULL)
     return FALSE;
+  addresses = ice_addresses (config, error);
+  if (addresses == NULL)
+    return FALSE;
+  if (share != NULL && !g_str_equal (share, "true") && !g_str_equal (share, "false"))
+    {
+      g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
+                   _ ("share-encoders must be true or false, not “%s”"), share);
+      return FALSE;
+    }
   key = load_api_key (config, error);
   if (key == NULL)
     return FALSE;
+  mcu_plugin_register ();
   mcu->rooms = mcu_rooms_new (max_rooms, max_participants);
+  mcu_rooms_set_media_options (mcu->rooms, (const char *const *) addresses, jitter_ms,
+                               share == NULL || g_str_equal (share, "true"));
   mcu->api = mcu_api_new (hn_daemon_get_server (daemon), mcu->rooms, key);
+  mcu->signalling = mcu_signalling_new (hn_daemon_get_server (daemon), mcu->rooms, &limits);
+  mcu_web_register (hn_daemon_get_server (daemon));
   g_signal_connect (daemon, "stopping", G_CALLBACK (on_stopping), mcu);
   return TRUE;
 }
+
+/* The [mcu] keys of the configuration file; see docs/OPERATIONS.md. */
+static const char *const config_keys[] = {
+  "max-rooms",    "max-participants", "max-message-bytes", "max-messages-per-second",
+  "join-timeout", "jitter-buffer-ms", "ice-addresses",     "share-encoders",
+};
 
 int
 main (int argc, char **argv)
@@ -126,6 +188,7 @@ main (int argc, char **argv)
   int status;
 
   hn_i18n_init ();
+  gst_init (NULL, NULL);
   if (sodium_init () < 0)
     {
       g_printerr ("hoinghi-mcu: libsodium could not initialise\n");
@@ -139,9 +202,10 @@ main (int argc, char **argv)
                         N_ ("Read the control API's key from FILE (default: made in the data "
                             "directory)"),
                         N_ ("FILE"));
-  hn_config_declare_key (hn_daemon_get_config (daemon), "mcu", "max-rooms");
-  hn_config_declare_key (hn_daemon_get_config (daemon), "mcu", "max-participants");
+  for (guint i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    hn_config_declare_key (hn_daemon_get_config (daemon), "mcu", config_keys[i]);
   status = hn_daemon_run (daemon, argc, argv, setup, &mcu);
+  g_clear_object (&mcu.signalling);
   g_clear_object (&mcu.api);
   g_clear_object (&mcu.rooms);
   return status;

@@ -61,7 +61,8 @@ authorized (McuApi *self, SoupServerMessage *msg, GError **error)
 }
 
 static void
-on_room_event (McuRooms *rooms, const char *type, JsonNode *room, gpointer user_data)
+on_room_event (McuRooms *rooms, const char *type, const char *room_id, JsonNode *details,
+               gpointer user_data)
 {
   McuApi *self = MCU_API (user_data);
   g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
@@ -69,6 +70,9 @@ on_room_event (McuRooms *rooms, const char *type, JsonNode *room, gpointer user_
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *time = g_date_time_format_iso8601 (now);
   g_autofree char *text = NULL;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "type");
@@ -76,7 +80,13 @@ on_room_event (McuRooms *rooms, const char *type, JsonNode *room, gpointer user_
   json_builder_set_member_name (builder, "time");
   json_builder_add_string_value (builder, time);
   json_builder_set_member_name (builder, "room");
-  json_builder_add_value (builder, json_node_copy (room));
+  json_builder_add_string_value (builder, room_id);
+  json_object_iter_init (&iter, json_node_get_object (details));
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      json_builder_set_member_name (builder, name);
+      json_builder_add_value (builder, json_node_copy (value));
+    }
   json_builder_end_object (builder);
   event = json_builder_get_root (builder);
   text = json_to_string (event, FALSE);
@@ -185,6 +195,64 @@ read_room_body (SoupServerMessage *msg, char **id, char **name, gint64 *max, GEr
   return TRUE;
 }
 
+/* A body that is exactly {"FIELD": true|false}. */
+static gboolean
+read_boolean_body (SoupServerMessage *msg, const char *field, gboolean *value, GError **error)
+{
+  g_autoptr (JsonNode) node = hn_http_read_json (msg, error);
+  JsonNode *member;
+
+  if (node == NULL)
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT (node) || json_object_get_size (json_node_get_object (node)) != 1
+      || (member = json_object_get_member (json_node_get_object (node), field)) == NULL
+      || !JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_BOOLEAN)
+    {
+      /* TRANSLATORS: "Send {"locked": true} or {"locked": false}." */
+      g_set_error (error, HN_ERROR, HN_ERROR_INVALID, _ ("Send {\"%s\": true} or {\"%s\": false}."),
+                   field, field);
+      return FALSE;
+    }
+  *value = json_node_get_boolean (member);
+  return TRUE;
+}
+
+/* POST …/participants/{pid}/mute {audio} and …/kick. */
+static void
+handle_participant (McuApi *self, SoupServerMessage *msg, const char *room_id,
+                    const char *participant_id, const char *action)
+{
+  g_autoptr (GError) error = NULL;
+  McuParticipant *participant;
+  gboolean audio;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      hn_http_respond_method_not_allowed (msg, "POST");
+      return;
+    }
+  participant = mcu_rooms_lookup_participant (self->rooms, room_id, participant_id, &error);
+  if (participant == NULL)
+    {
+      hn_http_respond_error (msg, error);
+      return;
+    }
+  if (g_str_equal (action, "kick"))
+    {
+      mcu_rooms_leave (self->rooms, room_id, participant_id, "kicked");
+      soup_server_message_set_status (msg, 204, NULL);
+    }
+  else if (!read_boolean_body (msg, "audio", &audio, &error)
+           || !mcu_rooms_mute (self->rooms, room_id, participant_id, audio, TRUE, &error))
+    hn_http_respond_error (msg, error);
+  else
+    {
+      g_autoptr (JsonNode) node = mcu_participant_to_json (participant, TRUE);
+
+      hn_http_respond_json (msg, 200, node);
+    }
+}
+
 static void
 handle_rooms (HnServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
               gpointer user_data)
@@ -202,7 +270,7 @@ handle_rooms (HnServer *server, SoupServerMessage *msg, const char *path, GHashT
     }
   if (*rest == '/')
     rest++;
-  parts = g_strsplit (rest, "/", 3);
+  parts = g_strsplit (rest, "/", 5);
 
   /* /rooms */
   if (*rest == '\0')
@@ -279,39 +347,27 @@ handle_rooms (HnServer *server, SoupServerMessage *msg, const char *path, GHashT
   /* /rooms/{id}/lock */
   if (g_str_equal (parts[1], "lock") && parts[2] == NULL)
     {
-      g_autoptr (JsonNode) node = NULL;
-      JsonNode *locked;
+      gboolean locked;
+      g_autoptr (JsonNode) room = NULL;
 
       if (method != SOUP_METHOD_POST)
+        hn_http_respond_method_not_allowed (msg, "POST");
+      else if (!read_boolean_body (msg, "locked", &locked, &error)
+               || !mcu_rooms_set_locked (self->rooms, parts[0], locked, &error))
+        hn_http_respond_error (msg, error);
+      else
         {
-          hn_http_respond_method_not_allowed (msg, "POST");
-          return;
+          room = mcu_room_to_json (mcu_rooms_lookup (self->rooms, parts[0]), FALSE);
+          hn_http_respond_json (msg, 200, room);
         }
-      node = hn_http_read_json (msg, &error);
-      if (node == NULL)
-        {
-          hn_http_respond_error (msg, error);
-          return;
-        }
-      if (!JSON_NODE_HOLDS_OBJECT (node) || json_object_get_size (json_node_get_object (node)) != 1
-          || (locked = json_object_get_member (json_node_get_object (node), "locked")) == NULL
-          || !JSON_NODE_HOLDS_VALUE (locked) || json_node_get_value_type (locked) != G_TYPE_BOOLEAN)
-        {
-          hn_http_respond_error_literal (msg, HN_ERROR_INVALID,
-                                         _ ("Send {\"locked\": true} or {\"locked\": false}."));
-          return;
-        }
-      if (!mcu_rooms_set_locked (self->rooms, parts[0], json_node_get_boolean (locked), &error))
-        {
-          hn_http_respond_error (msg, error);
-          return;
-        }
-      {
-        g_autoptr (JsonNode) room
-            = mcu_room_to_json (mcu_rooms_lookup (self->rooms, parts[0]), FALSE);
+      return;
+    }
 
-        hn_http_respond_json (msg, 200, room);
-      }
+  /* /rooms/{id}/participants/{pid}/{mute,kick} */
+  if (g_str_equal (parts[1], "participants") && parts[2] != NULL && parts[3] != NULL
+      && parts[4] == NULL && (g_str_equal (parts[3], "mute") || g_str_equal (parts[3], "kick")))
+    {
+      handle_participant (self, msg, parts[0], parts[2], parts[3]);
       return;
     }
   {
@@ -328,6 +384,7 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
   McuApi *self = MCU_API (user_data);
   g_autoptr (GString) text = g_string_new (NULL);
   struct rusage usage;
+  McuPeerStats stats;
   double cpu = 0;
   g_autoptr (GError) error = NULL;
 
@@ -342,6 +399,7 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
       hn_http_respond_method_not_allowed (msg, "GET");
       return;
     }
+  mcu_rooms_sum_stats (self->rooms, &stats);
   if (getrusage (RUSAGE_SELF, &usage) == 0)
     cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec
           + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
@@ -351,10 +409,22 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
                           "hoinghi_rooms %u\n"
                           "# HELP hoinghi_participants Sites connected, all rooms.\n"
                           "# TYPE hoinghi_participants gauge\n"
-                          "hoinghi_participants 0\n"
+                          "hoinghi_participants %u\n"
                           "# HELP hoinghi_audio_encoders Opus encoders running.\n"
                           "# TYPE hoinghi_audio_encoders gauge\n"
-                          "hoinghi_audio_encoders 0\n"
+                          "hoinghi_audio_encoders %u\n"
+                          "# HELP hoinghi_rtp_packets_received_total RTP packets from the sites.\n"
+                          "# TYPE hoinghi_rtp_packets_received_total counter\n"
+                          "hoinghi_rtp_packets_received_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP hoinghi_rtp_packets_lost_total RTP packets the sites lost.\n"
+                          "# TYPE hoinghi_rtp_packets_lost_total counter\n"
+                          "hoinghi_rtp_packets_lost_total %" G_GINT64_FORMAT "\n"
+                          "# HELP hoinghi_rtp_packets_sent_total RTP packets sent to the sites.\n"
+                          "# TYPE hoinghi_rtp_packets_sent_total counter\n"
+                          "hoinghi_rtp_packets_sent_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP hoinghi_rtp_jitter_max_ms The worst site's interarrival jitter.\n"
+                          "# TYPE hoinghi_rtp_jitter_max_ms gauge\n"
+                          "hoinghi_rtp_jitter_max_ms %.1f\n"
                           "# HELP hoinghi_event_subscribers Clients of the event stream.\n"
                           "# TYPE hoinghi_event_subscribers gauge\n"
                           "hoinghi_event_subscribers %u\n"
@@ -364,8 +434,10 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
                           "# HELP process_cpu_seconds_total CPU time of the mcu.\n"
                           "# TYPE process_cpu_seconds_total counter\n"
                           "process_cpu_seconds_total %.3f\n",
-                          mcu_rooms_count (self->rooms), self->subscribers->len, self->events_sent,
-                          cpu);
+                          mcu_rooms_count (self->rooms), mcu_rooms_count_participants (self->rooms),
+                          mcu_rooms_count_encoders (self->rooms), stats.packets_received,
+                          stats.packets_lost, stats.packets_sent, stats.jitter_ms,
+                          self->subscribers->len, self->events_sent, cpu);
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8",
                                     SOUP_MEMORY_COPY, text->str, text->len);

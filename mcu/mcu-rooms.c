@@ -1,9 +1,11 @@
-/* mcu-rooms.c: McuRooms, the registry of rooms.
+/* mcu-rooms.c: McuRooms, the registry of rooms and the sites in them.
  *
  * A room is created by the control API (later by the scheduler when a
- * meeting starts) with a random join token that every site must present;
- * each change is announced with the "event" signal, which the event
- * stream forwards to its subscribers.
+ * meeting starts) with a random join token that every site must present.
+ * A room's media (McuRoomMedia) exists only while someone is in it.  Each
+ * change — a room made or closed, a site joining, leaving, talking, muted
+ * — is announced once with the "event" signal; the event stream forwards
+ * it to its subscribers and each site's signalling session to its site.
  */
 #define G_LOG_DOMAIN "hoinghi-mcu"
 
@@ -27,6 +29,10 @@ struct _McuRooms
   GHashTable *rooms; /* id -> McuRoom */
   guint max_rooms;
   guint max_participants;
+  GStrv ice_addresses;
+  McuPeerStats departed; /* what sites that left had counted */
+  guint jitter_ms;
+  gboolean share_encoders;
 };
 
 enum
@@ -39,11 +45,35 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (McuRooms, mcu_rooms, G_TYPE_OBJECT)
 
+GQuark
+mcu_join_error_quark (void)
+{
+  return g_quark_from_static_string ("mcu-join-error-quark");
+}
+
+static void
+participant_free (gpointer data)
+{
+  McuParticipant *participant = data;
+
+  if (participant->peer != NULL)
+    {
+      mcu_peer_remove (participant->peer);
+      g_object_unref (participant->peer);
+    }
+  g_free (participant->id);
+  g_free (participant->name);
+  g_free (participant->unit);
+  g_free (participant);
+}
+
 static void
 room_free (gpointer data)
 {
   McuRoom *room = data;
 
+  g_hash_table_unref (room->participants);
+  g_clear_object (&room->media);
   g_free (room->id);
   g_free (room->name);
   g_free (room->join_token);
@@ -56,6 +86,7 @@ mcu_rooms_finalize (GObject *object)
   McuRooms *self = MCU_ROOMS (object);
 
   g_hash_table_unref (self->rooms);
+  g_strfreev (self->ice_addresses);
 
   G_OBJECT_CLASS (mcu_rooms_parent_class)->finalize (object);
 }
@@ -68,14 +99,18 @@ mcu_rooms_class_init (McuRoomsClass *klass)
   /**
    * McuRooms::event:
    * @rooms: the registry
-   * @type: e.g. "room-created", "room-closed", "room-locked"
-   * @room: (transfer none): the room's JSON
+   * @type: "room-created", "room-closed", "room-locked", "room-unlocked",
+   *   "participant-joined", "participant-left", "talking", "stopped-talking",
+   *   "muted", "unmuted"
+   * @room_id: the room's id
+   * @details: (transfer none): a JSON object: the room (`details`) or the
+   *   site (`participant`), and `reason` or `by` where they apply
    *
-   * Emitted on every change of a room.
+   * Emitted on every change of a room or a site in it.
    */
   signals[SIGNAL_EVENT]
       = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                      G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_NODE);
+                      G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, JSON_TYPE_NODE);
 }
 
 static void
@@ -98,7 +133,31 @@ mcu_rooms_new (guint max_rooms, guint max_participants)
 
   self->max_rooms = max_rooms;
   self->max_participants = max_participants;
+  self->jitter_ms = 40;
+  self->share_encoders = TRUE;
   return self;
+}
+
+/**
+ * mcu_rooms_set_media_options:
+ * @self: the registry
+ * @ice_addresses: (nullable): the local addresses ICE offers; %NULL for all
+ * @jitter_ms: the jitter buffer of each site's incoming audio
+ * @share_encoders: whether listeners share encoders (%FALSE only to
+ *   measure the per-listener design)
+ *
+ * Applies to sites that join from now on.
+ */
+void
+mcu_rooms_set_media_options (McuRooms *self, const char *const *ice_addresses, guint jitter_ms,
+                             gboolean share_encoders)
+{
+  g_return_if_fail (MCU_IS_ROOMS (self));
+
+  g_strfreev (self->ice_addresses);
+  self->ice_addresses = g_strdupv ((char **) ice_addresses);
+  self->jitter_ms = jitter_ms;
+  self->share_encoders = share_encoders;
 }
 
 static gboolean
@@ -125,6 +184,15 @@ new_token (void)
   randombytes_buf (raw, sizeof raw);
   text = g_base64_encode (raw, sizeof raw);
   return g_strdelimit (g_strdelimit (g_steal_pointer (&text), "+", '-'), "/", '_');
+}
+
+static int
+by_joining (gconstpointer a, gconstpointer b)
+{
+  const McuParticipant *x = a, *y = b;
+
+  return x->joined_at != y->joined_at ? (x->joined_at < y->joined_at ? -1 : 1)
+                                      : strcmp (x->id, y->id);
 }
 
 /**
@@ -154,6 +222,13 @@ mcu_room_to_json (McuRoom *room, gboolean with_token)
   json_builder_add_string_value (builder, created_text);
   json_builder_set_member_name (builder, "participants");
   json_builder_begin_array (builder);
+  {
+    g_autoptr (GList) participants = g_hash_table_get_values (room->participants);
+
+    participants = g_list_sort (participants, by_joining);
+    for (GList *l = participants; l != NULL; l = l->next)
+      json_builder_add_value (builder, mcu_participant_to_json (l->data, TRUE));
+  }
   json_builder_end_array (builder);
   if (with_token)
     {
@@ -167,9 +242,36 @@ mcu_room_to_json (McuRoom *room, gboolean with_token)
 static void
 announce (McuRooms *self, const char *type, McuRoom *room)
 {
-  g_autoptr (JsonNode) node = mcu_room_to_json (room, FALSE);
+  g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr (JsonNode) details = NULL;
 
-  g_signal_emit (self, signals[SIGNAL_EVENT], 0, type, node);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "details");
+  json_builder_add_value (builder, mcu_room_to_json (room, FALSE));
+  json_builder_end_object (builder);
+  details = json_builder_get_root (builder);
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, type, room->id, details);
+}
+
+/* @key/@value: the event's one extra member ("reason", "by"), or NULL. */
+static void
+announce_participant (McuRooms *self, const char *type, McuRoom *room, McuParticipant *participant,
+                      const char *key, const char *value)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr (JsonNode) details = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "participant");
+  json_builder_add_value (builder, mcu_participant_to_json (participant, FALSE));
+  if (key != NULL)
+    {
+      json_builder_set_member_name (builder, key);
+      json_builder_add_string_value (builder, value);
+    }
+  json_builder_end_object (builder);
+  details = json_builder_get_root (builder);
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, type, room->id, details);
 }
 
 /**
@@ -225,6 +327,7 @@ mcu_rooms_create (McuRooms *self, const char *id, const char *name, guint max_pa
   room->max_participants = max_participants > 0 ? max_participants : self->max_participants;
   room->join_token = new_token ();
   room->created_at = g_get_real_time () / G_USEC_PER_SEC;
+  room->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, participant_free);
   g_hash_table_insert (self->rooms, room->id, room);
   announce (self, "room-created", room);
   return room;
@@ -242,6 +345,20 @@ mcu_rooms_lookup (McuRooms *self, const char *id)
 {
   g_return_val_if_fail (MCU_IS_ROOMS (self), NULL);
   return g_hash_table_lookup (self->rooms, id);
+}
+
+static void leave (McuRooms *self, McuRoom *room, McuParticipant *participant, const char *reason);
+
+/* Everyone is told (and leaves) before the room goes. */
+static void
+close_room (McuRooms *self, McuRoom *room, const char *reason)
+{
+  g_autoptr (GList) participants = g_hash_table_get_values (room->participants);
+
+  for (GList *l = participants; l != NULL; l = l->next)
+    leave (self, room, l->data, reason);
+  announce (self, "room-closed", room);
+  g_hash_table_remove (self->rooms, room->id);
 }
 
 static gboolean
@@ -266,8 +383,7 @@ mcu_rooms_close (McuRooms *self, const char *id, GError **error)
 
   if (room == NULL)
     return not_found (id, error);
-  announce (self, "room-closed", room);
-  g_hash_table_remove (self->rooms, id);
+  close_room (self, room, "room-closed");
   return TRUE;
 }
 
@@ -331,4 +447,407 @@ guint
 mcu_rooms_count (McuRooms *self)
 {
   return g_hash_table_size (self->rooms);
+}
+
+/**
+ * mcu_rooms_close_all:
+ * @self: the registry
+ * @reason: what the sites are told, e.g. "mcu-stopping"
+ *
+ * Closes every room (at shutdown).
+ */
+void
+mcu_rooms_close_all (McuRooms *self, const char *reason)
+{
+  g_autoptr (GPtrArray) rooms = mcu_rooms_list (self);
+
+  for (guint i = 0; i < rooms->len; i++)
+    close_room (self, rooms->pdata[i], reason);
+}
+
+/**
+ * mcu_participant_to_json:
+ * @participant: a site in a room
+ * @with_media: whether to add what its media is doing (level, loss, …)
+ *
+ * Returns: (transfer full): the site as the control API and events show it
+ */
+JsonNode *
+mcu_participant_to_json (McuParticipant *participant, gboolean with_media)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr (GDateTime) since = g_date_time_new_from_unix_utc (participant->joined_at);
+  g_autofree char *since_text = g_date_time_format_iso8601 (since);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, participant->id);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, participant->name);
+  json_builder_set_member_name (builder, "unit");
+  json_builder_add_string_value (builder, participant->unit);
+  json_builder_set_member_name (builder, "muted");
+  json_builder_add_boolean_value (builder, participant->self_muted || participant->operator_muted);
+  if (with_media)
+    {
+      McuPeerStats stats;
+
+      mcu_peer_get_stats (participant->peer, &stats);
+      json_builder_set_member_name (builder, "muted_by_operator");
+      json_builder_add_boolean_value (builder, participant->operator_muted);
+      json_builder_set_member_name (builder, "talking");
+      json_builder_add_boolean_value (builder, participant->talking);
+      json_builder_set_member_name (builder, "audio_level_dbov");
+      json_builder_add_double_value (builder, mcu_peer_get_level (participant->peer));
+      json_builder_set_member_name (builder, "packets_received");
+      json_builder_add_int_value (builder, stats.packets_received);
+      json_builder_set_member_name (builder, "packets_lost");
+      json_builder_add_int_value (builder, stats.packets_lost);
+      json_builder_set_member_name (builder, "jitter_ms");
+      json_builder_add_double_value (builder, stats.jitter_ms);
+      json_builder_set_member_name (builder, "bitrate_kbps");
+      json_builder_add_double_value (builder, stats.bitrate_kbps);
+      json_builder_set_member_name (builder, "connected_since");
+      json_builder_add_string_value (builder, since_text);
+    }
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static McuParticipant *
+participant_by_index (McuRoom *room, guint index)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, room->participants);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (mcu_peer_get_index (((McuParticipant *) value)->peer) == index)
+      return value;
+  return NULL;
+}
+
+typedef struct
+{
+  McuRooms *rooms;
+  char *room_id;
+} TalkingTarget;
+
+static void
+talking_target_free (gpointer data, GClosure *closure)
+{
+  TalkingTarget *target = data;
+
+  g_free (target->room_id);
+  g_free (target);
+}
+
+static void
+on_talking (McuRoomMedia *media, guint index, gboolean talking, gpointer user_data)
+{
+  TalkingTarget *target = user_data;
+  McuRoom *room = mcu_rooms_lookup (target->rooms, target->room_id);
+  McuParticipant *participant;
+
+  if (room == NULL || (participant = participant_by_index (room, index)) == NULL
+      || participant->talking == talking)
+    return;
+  participant->talking = talking;
+  announce_participant (target->rooms, talking ? "talking" : "stopped-talking", room, participant,
+                        NULL, NULL);
+}
+
+static char *
+new_participant_id (void)
+{
+  guint8 raw[5];
+  GString *id = g_string_new ("p-");
+
+  randombytes_buf (raw, sizeof raw);
+  for (guint i = 0; i < sizeof raw; i++)
+    g_string_append_printf (id, "%02x", raw[i]);
+  return g_string_free (id, FALSE);
+}
+
+/* Both compared in full, in time independent of where they differ. */
+static gboolean
+token_matches (const char *given, const char *expected)
+{
+  gsize a = strlen (given), b = strlen (expected);
+
+  return a == b && sodium_memcmp (given, expected, b) == 0;
+}
+
+static McuParticipant *
+media_failed (const GError *media_error, GError **error)
+{
+  g_message ("a site could not join: %s", media_error->message);
+  g_set_error_literal (error, MCU_JOIN_ERROR, MCU_JOIN_ERROR_MEDIA, media_error->message);
+  return NULL;
+}
+
+/**
+ * mcu_rooms_join:
+ * @self: the registry
+ * @room_id: the room
+ * @token: the room's join token, as the site gave it
+ * @name: the site's name to show
+ * @unit: the site's unit code, or ""
+ * @error: #MCU_JOIN_ERROR
+ *
+ * Lets a site in: checks the token, the lock and the room's size, starts
+ * the room's media if the site is the first, and starts the site's
+ * session (its offer follows through the peer's ::offer signal).
+ *
+ * Returns: (transfer none) (nullable): the site, owned by the room
+ */
+McuParticipant *
+mcu_rooms_join (McuRooms *self, const char *room_id, const char *token, const char *name,
+                const char *unit, GError **error)
+{
+  McuRoom *room;
+  McuParticipant *participant;
+  g_autoptr (McuPeer) peer = NULL;
+  g_autoptr (GError) media_error = NULL;
+
+  g_return_val_if_fail (MCU_IS_ROOMS (self), NULL);
+
+  /* an unknown room and a wrong token look the same from outside, so
+   * that room ids cannot be probed without a token */
+  room = mcu_rooms_lookup (self, room_id);
+  if (room == NULL || !token_matches (token, room->join_token))
+    {
+      g_set_error_literal (error, MCU_JOIN_ERROR, MCU_JOIN_ERROR_BAD_TOKEN,
+                           _ ("There is no such room, or the join token is wrong."));
+      return NULL;
+    }
+  if (room->locked)
+    {
+      g_set_error_literal (error, MCU_JOIN_ERROR, MCU_JOIN_ERROR_LOCKED,
+                           _ ("The room is locked: no new sites may join."));
+      return NULL;
+    }
+  if (g_hash_table_size (room->participants) >= room->max_participants)
+    {
+      g_set_error (error, MCU_JOIN_ERROR, MCU_JOIN_ERROR_FULL,
+                   _ ("The room is full: it takes at most %u sites."), room->max_participants);
+      return NULL;
+    }
+  if (room->media == NULL)
+    {
+      TalkingTarget *target = g_new0 (TalkingTarget, 1);
+
+      room->media = mcu_room_media_new (room->id, self->share_encoders, &media_error);
+      if (room->media == NULL)
+        {
+          g_free (target);
+          return media_failed (media_error, error);
+        }
+      target->rooms = self;
+      target->room_id = g_strdup (room->id);
+      g_signal_connect_data (room->media, "talking", G_CALLBACK (on_talking), target,
+                             talking_target_free, 0);
+    }
+  peer = mcu_room_media_add_peer (room->media, (const char *const *) self->ice_addresses,
+                                  self->jitter_ms, &media_error);
+  if (peer == NULL)
+    {
+      if (g_hash_table_size (room->participants) == 0)
+        g_clear_object (&room->media);
+      return media_failed (media_error, error);
+    }
+  participant = g_new0 (McuParticipant, 1);
+  participant->id = new_participant_id ();
+  participant->name = g_strdup (name);
+  participant->unit = g_strdup (unit);
+  participant->joined_at = g_get_real_time () / G_USEC_PER_SEC;
+  participant->peer = g_steal_pointer (&peer);
+  g_hash_table_insert (room->participants, participant->id, participant);
+  g_message ("%s (%s) joined room %s as %s", name, *unit != '\0' ? unit : "-", room->id,
+             participant->id);
+  announce_participant (self, "participant-joined", room, participant, NULL, NULL);
+  return participant;
+}
+
+/**
+ * mcu_rooms_lookup_participant:
+ * @self: the registry
+ * @room_id: the room
+ * @participant_id: the site
+ * @error: %HN_ERROR_NOT_FOUND
+ *
+ * Returns: (transfer none) (nullable): the site
+ */
+McuParticipant *
+mcu_rooms_lookup_participant (McuRooms *self, const char *room_id, const char *participant_id,
+                              GError **error)
+{
+  McuRoom *room = mcu_rooms_lookup (self, room_id);
+  McuParticipant *participant;
+
+  if (room == NULL)
+    {
+      not_found (room_id, error);
+      return NULL;
+    }
+  participant = g_hash_table_lookup (room->participants, participant_id);
+  if (participant == NULL)
+    g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND, _ ("There is no site “%s” in room “%s”."),
+                 participant_id, room_id);
+  return participant;
+}
+
+static void
+leave (McuRooms *self, McuRoom *room, McuParticipant *participant, const char *reason)
+{
+  McuPeerStats stats;
+
+  g_message ("%s left room %s: %s", participant->id, room->id, reason);
+  mcu_peer_get_stats (participant->peer, &stats);
+  self->departed.packets_received += stats.packets_received;
+  self->departed.packets_lost += stats.packets_lost;
+  self->departed.packets_sent += stats.packets_sent;
+  /* told while the site is still there, so that its own session hears it */
+  announce_participant (self, "participant-left", room, participant, "reason", reason);
+  g_hash_table_remove (room->participants, participant->id);
+  if (g_hash_table_size (room->participants) == 0)
+    g_clear_object (&room->media);
+}
+
+/**
+ * mcu_rooms_leave:
+ * @self: the registry
+ * @room_id: the room
+ * @participant_id: the site
+ * @reason: "left", "disconnected", "kicked", …
+ *
+ * Takes the site out, if it is still in; the last one out stops the
+ * room's media.
+ */
+void
+mcu_rooms_leave (McuRooms *self, const char *room_id, const char *participant_id,
+                 const char *reason)
+{
+  McuRoom *room = mcu_rooms_lookup (self, room_id);
+  McuParticipant *participant;
+
+  g_return_if_fail (MCU_IS_ROOMS (self));
+
+  if (room != NULL
+      && (participant = g_hash_table_lookup (room->participants, participant_id)) != NULL)
+    leave (self, room, participant, reason);
+}
+
+/**
+ * mcu_rooms_mute:
+ * @self: the registry
+ * @room_id: the room
+ * @participant_id: the site
+ * @muted: whether to mute
+ * @by_operator: the control API (%TRUE) or the site itself
+ * @error: %HN_ERROR_NOT_FOUND; %HN_ERROR_FORBIDDEN when a site would unmute
+ *   itself against the operator
+ *
+ * A muted site leaves everyone's mix at the next frame.
+ *
+ * Returns: whether the change was made
+ */
+gboolean
+mcu_rooms_mute (McuRooms *self, const char *room_id, const char *participant_id, gboolean muted,
+                gboolean by_operator, GError **error)
+{
+  McuParticipant *participant = mcu_rooms_lookup_participant (self, room_id, participant_id, error);
+  gboolean was, now, operator_was;
+
+  if (participant == NULL)
+    return FALSE;
+  if (!by_operator && !muted && participant->operator_muted)
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_FORBIDDEN,
+                           _ ("The operator has muted this site; only the operator can unmute "
+                              "it."));
+      return FALSE;
+    }
+  was = participant->self_muted || participant->operator_muted;
+  operator_was = participant->operator_muted;
+  /* the operator's mute and the site's own are kept apart: lifting one
+   * leaves the other */
+  if (by_operator)
+    participant->operator_muted = muted;
+  else
+    participant->self_muted = muted;
+  now = participant->self_muted || participant->operator_muted;
+  mcu_peer_set_muted (participant->peer, now);
+  if (was != now || operator_was != participant->operator_muted)
+    announce_participant (self, now ? "muted" : "unmuted", mcu_rooms_lookup (self, room_id),
+                          participant, "by", by_operator ? "operator" : "self");
+  return TRUE;
+}
+
+/**
+ * mcu_rooms_count_participants:
+ * @self: the registry
+ *
+ * Returns: the sites in all rooms
+ */
+guint
+mcu_rooms_count_participants (McuRooms *self)
+{
+  g_autoptr (GPtrArray) rooms = mcu_rooms_list (self);
+  guint count = 0;
+
+  for (guint i = 0; i < rooms->len; i++)
+    count += g_hash_table_size (((McuRoom *) rooms->pdata[i])->participants);
+  return count;
+}
+
+/**
+ * mcu_rooms_count_encoders:
+ * @self: the registry
+ *
+ * Returns: the Opus encoders running in all rooms
+ */
+guint
+mcu_rooms_count_encoders (McuRooms *self)
+{
+  g_autoptr (GPtrArray) rooms = mcu_rooms_list (self);
+  guint count = 0;
+
+  for (guint i = 0; i < rooms->len; i++)
+    if (((McuRoom *) rooms->pdata[i])->media != NULL)
+      count += mcu_room_media_get_encoders (((McuRoom *) rooms->pdata[i])->media);
+  return count;
+}
+
+/**
+ * mcu_rooms_sum_stats:
+ * @self: the registry
+ * @total: (out caller-allocates): packets received, lost and sent by every
+ *   site since the start (those gone included); jitter_ms the worst
+ *   connected site's; bitrate_kbps summed over the connected sites
+ */
+void
+mcu_rooms_sum_stats (McuRooms *self, McuPeerStats *total)
+{
+  g_autoptr (GPtrArray) rooms = mcu_rooms_list (self);
+
+  *total = self->departed;
+  for (guint i = 0; i < rooms->len; i++)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, ((McuRoom *) rooms->pdata[i])->participants);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          McuPeerStats stats;
+
+          mcu_peer_get_stats (((McuParticipant *) value)->peer, &stats);
+          total->packets_received += stats.packets_received;
+          total->packets_lost += stats.packets_lost;
+          total->packets_sent += stats.packets_sent;
+          total->bitrate_kbps += stats.bitrate_kbps;
+          total->jitter_ms = MAX (total->jitter_ms, stats.jitter_ms);
+        }
+    }
 }

@@ -1,9 +1,24 @@
-/* mcu-rooms.h: the mcu's rooms, their join tokens and locks. */
+/* mcu-rooms.h: the mcu's rooms, their join tokens, locks and sites. */
 #pragma once
 
 #include <json-glib/json-glib.h>
 
+#include "mcu-room-media.h"
+
 G_BEGIN_DECLS
+
+/* A site in a room. */
+typedef struct
+{
+  char *id;
+  char *name;
+  char *unit;
+  gint64 joined_at; /* Unix seconds */
+  gboolean self_muted;
+  gboolean operator_muted;
+  gboolean talking;
+  McuPeer *peer;
+} McuParticipant;
 
 typedef struct
 {
@@ -13,12 +28,28 @@ typedef struct
   gboolean locked;
   char *join_token;
   gint64 created_at;
+  GHashTable *participants; /* id -> McuParticipant */
+  McuRoomMedia *media;      /* while anyone is in */
 } McuRoom;
+
+/* Why a site may not join; the signalling protocol's error codes. */
+typedef enum
+{
+  MCU_JOIN_ERROR_BAD_TOKEN,
+  MCU_JOIN_ERROR_LOCKED,
+  MCU_JOIN_ERROR_FULL,
+  MCU_JOIN_ERROR_MEDIA,
+} McuJoinError;
+
+#define MCU_JOIN_ERROR (mcu_join_error_quark ())
+GQuark mcu_join_error_quark (void);
 
 #define MCU_TYPE_ROOMS (mcu_rooms_get_type ())
 G_DECLARE_FINAL_TYPE (McuRooms, mcu_rooms, MCU, ROOMS, GObject)
 
 McuRooms *mcu_rooms_new (guint max_rooms, guint max_participants);
+void mcu_rooms_set_media_options (McuRooms *self, const char *const *ice_addresses, guint jitter_ms,
+                                  gboolean share_encoders);
 McuRoom *mcu_rooms_create (McuRooms *self, const char *id, const char *name, guint max_participants,
                            GError **error);
 McuRoom *mcu_rooms_lookup (McuRooms *self, const char *id);
@@ -27,5 +58,19 @@ gboolean mcu_rooms_set_locked (McuRooms *self, const char *id, gboolean locked, 
 GPtrArray *mcu_rooms_list (McuRooms *self);
 guint mcu_rooms_count (McuRooms *self);
 JsonNode *mcu_room_to_json (McuRoom *room, gboolean with_token);
+void mcu_rooms_close_all (McuRooms *self, const char *reason);
+
+McuParticipant *mcu_rooms_join (McuRooms *self, const char *room_id, const char *token,
+                                const char *name, const char *unit, GError **error);
+McuParticipant *mcu_rooms_lookup_participant (McuRooms *self, const char *room_id,
+                                              const char *participant_id, GError **error);
+void mcu_rooms_leave (McuRooms *self, const char *room_id, const char *participant_id,
+                      const char *reason);
+gboolean mcu_rooms_mute (McuRooms *self, const char *room_id, const char *participant_id,
+                         gboolean muted, gboolean by_operator, GError **error);
+guint mcu_rooms_count_participants (McuRooms *self);
+guint mcu_rooms_count_encoders (McuRooms *self);
+void mcu_rooms_sum_stats (McuRooms *self, McuPeerStats *total);
+JsonNode *mcu_participant_to_json (McuParticipant *participant, gboolean with_media);
 
 G_END_DECLS
