@@ -795,3 +795,325 @@ hn_test_scheduler_login (HnTestDaemon *daemon, const char *login)
   g_assert_nonnull (json_object_get_string_member_with_default (object, "token", NULL));
   return g_strdup (json_object_get_string_member (object, "token"));
 }
+
+/* Headless Chromium ------------------------------------------------------ */
+
+#define CHROMIUM_PATH "/usr/bin/chromium"
+#define CHROMIUM_POLL_US (50 * 1000)
+#define CHROMIUM_EXIT_TIMEOUT_US (2 * G_USEC_PER_SEC)
+
+struct _HnTestChromium
+{
+  GPid pid; /* also its process group */
+  gboolean reaped;
+  int wait_status;
+  char *tmpdir; /* profile/ and chromium.log */
+  char *log_path;
+  int log_fd; /* read side of the log, read as it grows */
+  GString *log;
+  gsize returned; /* where the line last returned by wait_for_line ends */
+};
+
+/* Runs in the child between fork and exec: its own process group, so that
+ * its renderer, GPU and utility processes can be killed together; and it
+ * dies with the test. */
+static void
+chromium_child_setup (gpointer user_data)
+{
+  setpgid (0, 0);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/**
+ * hn_test_chromium_start:
+ * @url: the page to open, e.g. the mcu's /join/r1?token=…&autojoin=1
+ * @fake_audio: (nullable): a WAV file the fake microphone plays in a loop
+ *   (Chromium's own beeps otherwise)
+ * @error: why it did not start; %G_IO_ERROR_NOT_FOUND when Chromium is
+ *   not installed, which a test turns into g_test_skip()
+ *
+ * Starts headless Chromium on @url with a fake camera and microphone,
+ * permission granted without asking, 127.0.0.1 host candidates (only
+ * loopback traffic in tests: the mcu under test offers only loopback) and
+ * a fresh profile under tests/tmp/.  Its stdout and stderr, where console
+ * messages go, are kept in chromium.log there.
+ *
+ * Returns: (transfer full) (nullable): the browser.
+ */
+HnTestChromium *
+hn_test_chromium_start (const char *url, const char *fake_audio, GError **error)
+{
+  g_autoptr (HnTestChromium) chromium = NULL;
+  g_autofree char *profile = NULL;
+  g_autofree char *profile_arg = NULL;
+  g_autofree char *audio_arg
+      = fake_audio != NULL ? g_strconcat ("--use-file-for-fake-audio-capture=", fake_audio, NULL)
+                           : g_strdup ("--use-fake-device-for-media-stream");
+  int fd;
+  gboolean spawned;
+
+  g_return_val_if_fail (url != NULL, NULL);
+
+  if (!g_file_test (CHROMIUM_PATH, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           CHROMIUM_PATH " is not installed (Debian package chromium)");
+      return NULL;
+    }
+  chromium = g_new0 (HnTestChromium, 1);
+  chromium->reaped = TRUE;
+  chromium->log_fd = -1;
+  chromium->log = g_string_new (NULL);
+  chromium->tmpdir = hn_test_make_tmpdir ("chromium");
+  chromium->log_path = g_build_filename (chromium->tmpdir, "chromium.log", NULL);
+  profile = g_build_filename (chromium->tmpdir, "profile", NULL);
+  profile_arg = g_strconcat ("--user-data-dir=", profile, NULL);
+
+  fd = open (chromium->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot open %s",
+                   chromium->log_path);
+      return NULL;
+    }
+  {
+    const char *argv[] = { CHROMIUM_PATH,
+                           "--headless=new",
+                           "--no-sandbox",
+                           "--use-fake-device-for-media-stream",
+                           "--use-fake-ui-for-media-stream",
+                           "--allow-loopback-in-peer-connection",
+                           "--disable-gpu",
+                           "--disable-background-networking",
+                           "--disable-component-update",
+                           "--disable-sync",
+                           "--no-first-run",
+                           "--disable-quic",
+                           profile_arg,
+                           audio_arg,
+                           "--enable-logging=stderr",
+                           "--v=0",
+                           url,
+                           NULL };
+
+    /* Chromium's own GLib complaints (no GSettings schemas in the test's
+     * isolated directories) are not our warnings to make fatal */
+    g_auto (GStrv) env = g_environ_unsetenv (g_get_environ (), "G_DEBUG");
+
+    spawned = g_spawn_async_with_pipes_and_fds (
+        NULL, argv, (const char *const *) env,
+        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, chromium_child_setup, NULL, -1, fd,
+        fd, NULL, NULL, 0, &chromium->pid, NULL, NULL, NULL, error);
+  }
+  close (fd);
+  if (!spawned)
+    return NULL;
+  chromium->reaped = FALSE;
+  chromium->log_fd = open (chromium->log_path, O_RDONLY | O_CLOEXEC);
+  if (chromium->log_fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot read %s",
+                   chromium->log_path);
+      return NULL;
+    }
+  return g_steal_pointer (&chromium);
+}
+
+/* Appends what Chromium wrote since the last call to chromium->log. */
+static void
+chromium_read_log (HnTestChromium *chromium)
+{
+  char buffer[16384];
+  gssize n;
+
+  g_assert (chromium->log_fd >= 0);
+  while ((n = read (chromium->log_fd, buffer, sizeof buffer)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        break;
+      g_string_append_len (chromium->log, buffer, n);
+    }
+}
+
+/* The text of a console message in a log line such as
+ *   [1:2:1128/101653.709736:INFO:CONSOLE:818] "TEXT", source: URL (818)
+ * (older versions write CONSOLE(818)), or %NULL for other lines.  A
+ * message with a newline spans lines: only its first line is seen. */
+static char *
+chromium_console_text (const char *line)
+{
+  const char *tag = strstr (line, ":CONSOLE");
+  const char *start;
+  const char *end;
+
+  if (tag == NULL || (start = strstr (tag, "] \"")) == NULL)
+    return NULL;
+  start += 3;
+  end = g_strrstr (start, "\", source: ");
+  if (end == NULL)
+    end = strrchr (start, '"');
+  if (end == NULL)
+    return NULL;
+  return g_strndup (start, end - start);
+}
+
+/* Looks at the complete lines written after the line last returned.
+ * Returns the text (after @prefix) of the last accepted one and moves past
+ * it, or %NULL. */
+static char *
+chromium_scan (HnTestChromium *chromium, const char *prefix, HnTestChromiumAccept accept,
+               gpointer user_data)
+{
+  gsize position = chromium->returned;
+  char *found = NULL;
+  gsize found_end = 0;
+
+  for (;;)
+    {
+      const char *line = chromium->log->str + position;
+      const char *newline = memchr (line, '\n', chromium->log->len - position);
+      g_autofree char *copy = NULL;
+      g_autofree char *text = NULL;
+      const char *rest;
+
+      if (newline == NULL)
+        break;
+      position += newline - line + 1;
+      copy = g_strndup (line, newline - line);
+      text = chromium_console_text (copy);
+      if (text == NULL || !g_str_has_prefix (text, prefix))
+        continue;
+      rest = text + strlen (prefix);
+      while (*rest == ' ')
+        rest++;
+      if (accept != NULL && !accept (rest, user_data))
+        continue;
+      g_free (found);
+      found = g_strdup (rest);
+      found_end = position;
+    }
+  if (found != NULL)
+    chromium->returned = found_end;
+  return found;
+}
+
+/**
+ * hn_test_chromium_wait_for_line:
+ * @chromium: a started browser
+ * @prefix: how the console message starts, e.g. %HN_TEST_CHROMIUM_STATUS
+ * @timeout_ms: how long to wait
+ * @accept: (nullable) (scope call): whether a message (its text after
+ *   @prefix and the spaces after it) is the one awaited; %NULL takes any
+ * @user_data: for @accept
+ *
+ * Waits for a console message starting with @prefix that @accept takes,
+ * among those logged after the one the previous call returned; when
+ * several are there already, the latest wins.  The default main context
+ * is iterated meanwhile.  For the join page's status:
+ *
+ * |[<!-- language="C" -->
+ * static gboolean
+ * has_audio (const char *text, gpointer user_data)
+ * {
+ *   g_autoptr (JsonNode) node = json_from_string (text, NULL);
+ *
+ *   return node != NULL
+ *          && json_object_get_int_member (json_node_get_object (node), "packetsReceived") > 50;
+ * }
+ *
+ * g_autofree char *status = hn_test_chromium_wait_for_line (
+ *     chromium, HN_TEST_CHROMIUM_STATUS, 20000, has_audio, NULL);
+ * ]|
+ *
+ * Returns: (transfer full) (nullable): the message after @prefix (the JSON
+ *   text for %HN_TEST_CHROMIUM_STATUS), or %NULL when none came in time or
+ *   Chromium exited (said with g_test_message()).
+ */
+char *
+hn_test_chromium_wait_for_line (HnTestChromium *chromium, const char *prefix, guint timeout_ms,
+                                HnTestChromiumAccept accept, gpointer user_data)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  g_return_val_if_fail (chromium != NULL, NULL);
+  g_return_val_if_fail (prefix != NULL, NULL);
+
+  for (;;)
+    {
+      gboolean exited = !chromium->reaped && reap (chromium->pid, &chromium->wait_status, FALSE);
+      char *found;
+
+      if (exited)
+        chromium->reaped = TRUE;
+      /* read after the exit check, so that nothing it wrote last is missed */
+      chromium_read_log (chromium);
+      found = chromium_scan (chromium, prefix, accept, user_data);
+      if (found != NULL)
+        return found;
+      if (chromium->reaped)
+        {
+          g_test_message ("chromium exited (status 0x%x) without the awaited \"%s\" line; see %s",
+                          chromium->wait_status, prefix, chromium->log_path);
+          return NULL;
+        }
+      if (g_get_monotonic_time () >= deadline)
+        {
+          g_test_message ("no awaited \"%s\" line from chromium in %u ms; see %s", prefix,
+                          timeout_ms, chromium->log_path);
+          return NULL;
+        }
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (CHROMIUM_POLL_US);
+    }
+}
+
+/**
+ * hn_test_chromium_get_log:
+ * @chromium: a started browser
+ *
+ * Returns: (transfer full): what Chromium wrote to stdout and stderr so far.
+ */
+char *
+hn_test_chromium_get_log (HnTestChromium *chromium)
+{
+  g_return_val_if_fail (chromium != NULL, NULL);
+
+  chromium_read_log (chromium);
+  return g_strndup (chromium->log->str, chromium->log->len);
+}
+
+/**
+ * hn_test_chromium_free:
+ * @chromium: (nullable): a browser from hn_test_chromium_start()
+ *
+ * Kills its whole process group, reaps it and removes its profile and log.
+ */
+void
+hn_test_chromium_free (HnTestChromium *chromium)
+{
+  if (chromium == NULL)
+    return;
+  if (chromium->pid > 0)
+    {
+      gint64 deadline = g_get_monotonic_time () + CHROMIUM_EXIT_TIMEOUT_US;
+
+      kill (-chromium->pid, SIGKILL);
+      if (!chromium->reaped)
+        reap (chromium->pid, &chromium->wait_status, TRUE);
+      /* the rest of the group are not our children: wait until they are
+       * gone (or zombies), so that none writes to the profile removed next */
+      while (kill (-chromium->pid, 0) == 0 && g_get_monotonic_time () < deadline)
+        g_usleep (10 * 1000);
+    }
+  if (chromium->log_fd >= 0)
+    close (chromium->log_fd);
+  if (chromium->tmpdir != NULL)
+    hn_test_remove_tree (chromium->tmpdir);
+  g_string_free (chromium->log, TRUE);
+  g_free (chromium->tmpdir);
+  g_free (chromium->log_path);
+  g_free (chromium);
+}

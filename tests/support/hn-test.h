@@ -72,4 +72,21 @@ HnTestXvfb *hn_test_xvfb_start (GError **error);
 void hn_test_xvfb_free (HnTestXvfb *xvfb);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestXvfb, hn_test_xvfb_free)
 
+/* Headless Chromium as a real WebRTC client.  The join page (data/web/join.js)
+ * logs one console line a second: this prefix and a JSON object. */
+#define HN_TEST_CHROMIUM_STATUS "HOINGHI-STATUS"
+
+typedef struct _HnTestChromium HnTestChromium;
+
+/* Whether a console message (the text after the prefix) is the one awaited. */
+typedef gboolean (*HnTestChromiumAccept) (const char *text, gpointer user_data);
+
+HnTestChromium *hn_test_chromium_start (const char *url, const char *fake_audio, GError **error);
+char *hn_test_chromium_wait_for_line (HnTestChromium *chromium, const char *prefix,
+                                      guint timeout_ms, HnTestChromiumAccept accept,
+                                      gpointer user_data);
+char *hn_test_chromium_get_log (HnTestChromium *chromium);
+void hn_test_chromium_free (HnTestChromium *chromium);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestChromium, hn_test_chromium_free)
+
 G_END_DECLS

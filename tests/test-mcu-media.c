@@ -1,0 +1,252 @@
+/* test-mcu-media.c: the audio conference end to end — a real hoinghi-mcu
+ * and real hoinghi-endpoint processes sending test tones over WebRTC on
+ * 127.0.0.1, each analysing what it hears: everyone but itself, a muted
+ * site gone from the mix and back, a site killed without a goodbye
+ * leaving no gap at the others. */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <string.h>
+
+#include "support/hn-test-process.h"
+#include "support/hn-test-socket.h"
+#include "support/hn-test.h"
+
+#define KEY "cle-de-test-0123456789abcdef"
+#define WAIT_MS 10000
+
+typedef struct
+{
+  HnTestDaemon *daemon;
+  char *dir;
+  char *token;
+} Fixture;
+
+static HnTestResponse *
+call (Fixture *f, const char *method, const char *path, const char *body)
+{
+  g_autofree char *url = g_strconcat (hn_test_daemon_get_url (f->daemon), path, NULL);
+  const char *headers[] = { "Authorization", "Bearer " KEY, NULL };
+
+  return hn_test_request (method, url, headers, body != NULL ? "application/json" : NULL, body, -1);
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, text, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  return root != NULL && JSON_NODE_HOLDS_OBJECT (root)
+             ? json_object_ref (json_node_get_object (root))
+             : NULL;
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *key_file = NULL, *key_arg = NULL;
+  g_autoptr (HnTestResponse) created = NULL;
+  g_autoptr (JsonObject) room = NULL;
+
+  f->dir = hn_test_make_tmpdir ("mcu-media");
+  key_file = g_build_filename (f->dir, "key", NULL);
+  g_assert_true (g_file_set_contents (key_file, KEY "\n", -1, NULL));
+  key_arg = g_strdup_printf ("--api-key-file=%s", key_file);
+  {
+    const char *args[] = { key_arg, NULL };
+
+    f->daemon = hn_test_daemon_start ("mcu/hoinghi-mcu", args, &error);
+  }
+  g_assert_no_error (error);
+  created = call (f, "POST", "/api/v1/rooms", "{\"id\":\"r1\",\"name\":\"Giao ban\"}");
+  g_assert_cmpuint (created->status, ==, 201);
+  room = parse_object (created->body);
+  f->token = g_strdup (json_object_get_string_member (room, "join_token"));
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGTERM, 10000), ==, 0);
+  hn_test_daemon_free (f->daemon);
+  hn_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->token);
+}
+
+/* An endpoint sending @tone (0: none) and checking for @seconds that it
+ * hears @expect and not @absent (comma lists, or NULL). */
+static HnTestProcess *
+endpoint (Fixture *f, const char *name, guint tone, guint seconds, const char *expect,
+          const char *absent)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  HnTestProcess *process;
+
+  g_ptr_array_add (args, g_strdup ("endpoints/hoinghi-endpoint"));
+  g_ptr_array_add (args, g_strdup_printf ("--mcu=%s", hn_test_daemon_get_url (f->daemon)));
+  g_ptr_array_add (args, g_strdup ("--room=r1"));
+  g_ptr_array_add (args, g_strdup_printf ("--token=%s", f->token));
+  g_ptr_array_add (args, g_strdup_printf ("--name=%s", name));
+  g_ptr_array_add (args, g_strdup ("--unit=26"));
+  g_ptr_array_add (args, g_strdup ("--check"));
+  g_ptr_array_add (args, g_strdup_printf ("--duration=%u", seconds));
+  if (tone != 0)
+    g_ptr_array_add (args, g_strdup_printf ("--test-tone=%u", tone));
+  else
+    g_ptr_array_add (args, g_strdup ("--silent"));
+  if (expect != NULL)
+    g_ptr_array_add (args, g_strdup_printf ("--expect-tones=%s", expect));
+  if (absent != NULL)
+    g_ptr_array_add (args, g_strdup_printf ("--expect-absent=%s", absent));
+  g_ptr_array_add (args, NULL);
+  process = hn_test_process_start ((const char *const *) args->pdata, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+/* Waits for the endpoint's report; asserts that its expectations held. */
+static JsonObject *
+report_of (HnTestProcess *process, gboolean expect_ok)
+{
+  JsonObject *report;
+
+  g_assert_true (hn_test_process_wait (process, 60000));
+  g_test_message ("endpoint said: %s", hn_test_process_get_stdout (process));
+  if (hn_test_process_get_status (process) != (expect_ok ? 0 : 1))
+    g_test_message ("endpoint's log: %s", hn_test_process_get_stderr (process));
+  g_assert_cmpint (hn_test_process_get_status (process), ==, expect_ok ? 0 : 1);
+  report = parse_object (hn_test_process_get_stdout (process));
+  g_assert_nonnull (report);
+  return report;
+}
+
+static guint
+participant_count (Fixture *f)
+{
+  g_autoptr (HnTestResponse) r = call (f, "GET", "/api/v1/rooms/r1", NULL);
+  g_autoptr (JsonObject) room = parse_object (r->body);
+
+  return json_array_get_length (json_object_get_array_member (room, "participants"));
+}
+
+/* The site's id, once it is in the room (by its name). */
+static char *
+wait_for_site (Fixture *f, const char *name)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr (HnTestResponse) r = call (f, "GET", "/api/v1/rooms/r1", NULL);
+      g_autoptr (JsonObject) room = parse_object (r->body);
+      JsonArray *sites = json_object_get_array_member (room, "participants");
+
+      for (guint i = 0; i < json_array_get_length (sites); i++)
+        {
+          JsonObject *site = json_array_get_object_element (sites, i);
+
+          if (g_str_equal (json_object_get_string_member (site, "name"), name))
+            return g_strdup (json_object_get_string_member (site, "id"));
+        }
+      g_usleep (100000);
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_everyone_but_itself (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 8, "660,880", "440");
+  g_autoptr (HnTestProcess) b = endpoint (f, "B", 660, 8, "440,880", "660");
+  g_autoptr (HnTestProcess) c = endpoint (f, "C", 880, 8, "440,660", "880");
+  g_autoptr (JsonObject) ra = report_of (a, TRUE);
+  g_autoptr (JsonObject) rb = report_of (b, TRUE);
+  g_autoptr (JsonObject) rc = report_of (c, TRUE);
+  g_autoptr (HnTestResponse) metrics = call (f, "GET", "/metrics", NULL);
+
+  g_assert_cmpint (json_object_get_int_member (ra, "time_to_first_audio_ms"), >, 0);
+  g_assert_nonnull (strstr (metrics->body, "hoinghi_rtp_packets_received_total"));
+}
+
+static void
+test_mute (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 30, NULL, NULL);
+  g_autoptr (HnTestProcess) c = endpoint (f, "C", 880, 30, NULL, NULL);
+  g_autofree char *c_id = wait_for_site (f, "C");
+  g_autofree char *mute = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/mute", c_id);
+
+  /* muted: a listener hears A and not C */
+  {
+    g_autoptr (HnTestResponse) r = call (f, "POST", mute, "{\"audio\":true}");
+    g_autoptr (HnTestProcess) listener = endpoint (f, "L1", 0, 4, "440", "880");
+    g_autoptr (JsonObject) report = NULL;
+
+    g_assert_cmpuint (r->status, ==, 200);
+    report = report_of (listener, TRUE);
+  }
+  /* unmuted: C is back */
+  {
+    g_autoptr (HnTestResponse) r = call (f, "POST", mute, "{\"audio\":false}");
+    g_autoptr (HnTestProcess) listener = endpoint (f, "L2", 0, 4, "440,880", NULL);
+    g_autoptr (JsonObject) report = NULL;
+
+    g_assert_cmpuint (r->status, ==, 200);
+    report = report_of (listener, TRUE);
+  }
+}
+
+static void
+test_site_killed (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *events_url
+      = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/events", hn_test_daemon_get_port (f->daemon));
+  g_autoptr (HnTestSocket) events = hn_test_socket_connect (events_url, KEY, &error);
+  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 10, "660", NULL);
+  g_autoptr (HnTestProcess) b = endpoint (f, "B", 660, 10, "440", NULL);
+  g_autoptr (HnTestProcess) c = endpoint (f, "C", 880, 30, NULL, NULL);
+  g_autofree char *c_id = wait_for_site (f, "C");
+  g_autoptr (JsonObject) ra = NULL, rb = NULL, left = NULL;
+
+  g_assert_no_error (error);
+  g_usleep (3 * G_USEC_PER_SEC);
+  hn_test_process_kill (c, SIGKILL);
+  ra = report_of (a, TRUE);
+  rb = report_of (b, TRUE);
+  /* the others heard each other throughout */
+  g_assert_cmpint (json_object_get_int_member (ra, "max_gap_ms"), <=, 60);
+  g_assert_cmpint (json_object_get_int_member (rb, "max_gap_ms"), <=, 60);
+  do
+    {
+      g_clear_pointer (&left, json_object_unref);
+      left = hn_test_socket_expect (events, "participant-left", WAIT_MS);
+      g_assert_nonnull (left);
+    }
+  while (!g_str_equal (
+      json_object_get_string_member (json_object_get_object_member (left, "participant"), "id"),
+      c_id));
+  g_assert_cmpstr (json_object_get_string_member (left, "reason"), ==, "disconnected");
+  g_assert_cmpuint (participant_count (f), ==, 0);
+}
+
+#define ADD(name, func)                                                                            \
+  g_test_add ("/mcu-media/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int argc, char **argv)
+{
+  hn_test_init (&argc, &argv);
+  ADD ("everyone-but-itself", test_everyone_but_itself);
+  ADD ("mute", test_mute);
+  ADD ("site-killed", test_site_killed);
+  return g_test_run ();
+}

@@ -1,0 +1,556 @@
+/* test-mcu-signalling.c: the sites' signalling (/ws) on a real
+ * hoinghi-mcu: joining, the offer, what the room tells its sites, the
+ * control API over sites (mute, kick), SIGTERM, and the hostile-input
+ * table — every bad message gets its error, and the room and the site
+ * already in it are untouched. */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <string.h>
+
+#include "support/hn-test-socket.h"
+#include "support/hn-test.h"
+
+#define KEY "cle-de-test-0123456789abcdef"
+#define WAIT_MS 10000
+
+typedef struct
+{
+  HnTestDaemon *daemon;
+  char *dir;
+  char *token; /* room "r1", max 3 sites */
+  char *ws_url;
+} Fixture;
+
+static HnTestResponse *
+call (Fixture *f, const char *method, const char *path, const char *body)
+{
+  g_autofree char *url = g_strconcat (hn_test_daemon_get_url (f->daemon), path, NULL);
+  const char *headers[] = { "Authorization", "Bearer " KEY, NULL };
+
+  return hn_test_request (method, url, headers, body != NULL ? "application/json" : NULL, body, -1);
+}
+
+static JsonObject *
+object_of (HnTestResponse *r)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  g_assert_true (json_parser_load_from_data (parser, r->body, -1, NULL));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *key_file = NULL, *config = NULL;
+  g_autofree char *key_arg = NULL, *config_arg = NULL;
+  g_autoptr (HnTestResponse) created = NULL;
+  g_autoptr (JsonObject) room = NULL;
+
+  f->dir = hn_test_make_tmpdir ("mcu-signalling");
+  key_file = g_build_filename (f->dir, "key", NULL);
+  config = g_build_filename (f->dir, "mcu.conf", NULL);
+  g_assert_true (g_file_set_contents (key_file, KEY "\n", -1, NULL));
+  g_assert_true (g_file_set_contents (config,
+                                      "[mcu]\n"
+                                      "max-message-bytes=16384\n"
+                                      "max-messages-per-second=20\n"
+                                      "join-timeout=2\n"
+                                      "ice-addresses=127.0.0.1\n",
+                                      -1, NULL));
+  key_arg = g_strdup_printf ("--api-key-file=%s", key_file);
+  config_arg = g_strdup_printf ("--config=%s", config);
+  {
+    const char *args[] = { key_arg, config_arg, NULL };
+
+    f->daemon = hn_test_daemon_start ("mcu/hoinghi-mcu", args, &error);
+  }
+  g_assert_no_error (error);
+  created = call (f, "POST", "/api/v1/rooms",
+                  "{\"id\":\"r1\",\"name\":\"Giao ban\",\"max_participants\":3}");
+  g_assert_cmpuint (created->status, ==, 201);
+  room = object_of (created);
+  f->token = g_strdup (json_object_get_string_member (room, "join_token"));
+  f->ws_url = g_strdup_printf ("ws://127.0.0.1:%u/ws", hn_test_daemon_get_port (f->daemon));
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  if (f->daemon != NULL)
+    {
+      g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGTERM, 10000), ==, 0);
+      hn_test_daemon_free (f->daemon);
+    }
+  hn_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->token);
+  g_free (f->ws_url);
+}
+
+static HnTestSocket *
+connect_socket (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  HnTestSocket *socket = hn_test_socket_connect (f->ws_url, NULL, &error);
+
+  g_assert_no_error (error);
+  return socket;
+}
+
+static char *
+join_message (Fixture *f, const char *name, const char *unit)
+{
+  return g_strdup_printf ("{\"type\":\"join\",\"room\":\"r1\",\"token\":\"%s\",\"name\":\"%s\","
+                          "\"unit\":\"%s\"}",
+                          f->token, name, unit);
+}
+
+/* A site that joined and got its offer; its id in @participant. */
+static HnTestSocket *
+join (Fixture *f, const char *name, const char *unit, char **participant)
+{
+  HnTestSocket *socket = connect_socket (f);
+  g_autofree char *text = join_message (f, name, unit);
+  g_autoptr (JsonObject) joined = NULL;
+  g_autoptr (JsonObject) offer = NULL;
+
+  hn_test_socket_send (socket, text);
+  joined = hn_test_socket_expect (socket, "joined", WAIT_MS);
+  g_assert_nonnull (joined);
+  offer = hn_test_socket_expect (socket, "offer", WAIT_MS);
+  g_assert_nonnull (offer);
+  if (participant != NULL)
+    *participant = g_strdup (json_object_get_string_member (joined, "participant"));
+  return socket;
+}
+
+static guint
+participant_count (Fixture *f)
+{
+  g_autoptr (HnTestResponse) r = call (f, "GET", "/api/v1/rooms/r1", NULL);
+  g_autoptr (JsonObject) room = object_of (r);
+
+  g_assert_cmpuint (r->status, ==, 200);
+  return json_array_get_length (json_object_get_array_member (room, "participants"));
+}
+
+/* The error a bad socket got, and that it was closed with 1008 and the
+ * error's code (or stayed open when the error is not fatal). */
+static void
+assert_error (HnTestSocket *socket, const char *code, gboolean fatal)
+{
+  g_autoptr (JsonObject) error = hn_test_socket_expect (socket, "error", WAIT_MS);
+
+  g_assert_nonnull (error);
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
+  g_assert_cmpuint (strlen (json_object_get_string_member (error, "message")), >, 0);
+  if (fatal)
+    {
+      g_assert_true (hn_test_socket_wait_closed (socket, WAIT_MS));
+      g_assert_cmpuint (hn_test_socket_get_close_code (socket), ==, 1008);
+      g_assert_cmpstr (hn_test_socket_get_close_reason (socket), ==, code);
+    }
+  else
+    {
+      g_autoptr (JsonObject) pong = NULL;
+
+      hn_test_socket_send (socket, "{\"type\":\"ping\"}");
+      pong = hn_test_socket_expect (socket, "pong", WAIT_MS);
+      g_assert_nonnull (pong);
+    }
+}
+
+static void
+test_join_offer (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestSocket) socket = connect_socket (f);
+  g_autofree char *text = join_message (f, "UBND huyện Tam Đảo", "248");
+  g_autoptr (JsonObject) joined = NULL, offer = NULL, candidate = NULL;
+  g_autoptr (HnTestResponse) r = NULL;
+  g_autoptr (JsonObject) room = NULL;
+  JsonObject *site;
+  const char *sdp;
+
+  hn_test_socket_send (socket, text);
+  joined = hn_test_socket_expect (socket, "joined", WAIT_MS);
+  g_assert_nonnull (joined);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_object_get_object_member (joined, "room"), "name"), ==,
+      "Giao ban");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (joined, "participants")),
+                    ==, 0);
+  offer = hn_test_socket_expect (socket, "offer", WAIT_MS);
+  g_assert_nonnull (offer);
+  sdp = json_object_get_string_member (offer, "sdp");
+  /* audio first, video already there, one transport */
+  g_assert_nonnull (strstr (sdp, "m=audio"));
+  g_assert_nonnull (strstr (sdp, "m=video"));
+  g_assert_true (strstr (sdp, "m=audio") < strstr (sdp, "m=video"));
+  g_assert_nonnull (strstr (sdp, "a=group:BUNDLE"));
+  g_assert_nonnull (strstr (sdp, "OPUS/48000"));
+  g_assert_nonnull (strstr (sdp, "VP8/90000"));
+  g_assert_nonnull (strstr (sdp, "H264/90000"));
+  /* ICE offers loopback only */
+  candidate = hn_test_socket_expect (socket, "candidate", WAIT_MS);
+  g_assert_nonnull (candidate);
+  g_assert_nonnull (strstr (json_object_get_string_member (candidate, "candidate"), "127.0.0.1"));
+
+  r = call (f, "GET", "/api/v1/rooms/r1", NULL);
+  room = object_of (r);
+  site = json_array_get_object_element (json_object_get_array_member (room, "participants"), 0);
+  g_assert_cmpstr (json_object_get_string_member (site, "id"), ==,
+                   json_object_get_string_member (joined, "participant"));
+  g_assert_cmpstr (json_object_get_string_member (site, "name"), ==, "UBND huyện Tam Đảo");
+  g_assert_cmpstr (json_object_get_string_member (site, "unit"), ==, "248");
+  g_assert_false (json_object_get_boolean_member (site, "muted"));
+  g_assert_true (json_object_has_member (site, "packets_lost"));
+  g_assert_true (json_object_has_member (site, "jitter_ms"));
+  g_assert_true (json_object_has_member (site, "audio_level_dbov"));
+  g_assert_true (json_object_has_member (site, "connected_since"));
+
+  /* leave: bye, closed normally, out of the room */
+  hn_test_socket_send (socket, "{\"type\":\"leave\"}");
+  {
+    g_autoptr (JsonObject) bye = hn_test_socket_expect (socket, "bye", WAIT_MS);
+
+    g_assert_nonnull (bye);
+    g_assert_cmpstr (json_object_get_string_member (bye, "reason"), ==, "left");
+  }
+  g_assert_true (hn_test_socket_wait_closed (socket, WAIT_MS));
+  g_assert_cmpuint (hn_test_socket_get_close_code (socket), ==, 1000);
+  g_assert_cmpuint (participant_count (f), ==, 0);
+}
+
+static void
+test_room_news (Fixture *f, gconstpointer data)
+{
+  g_autofree char *a_id = NULL, *b_id = NULL;
+  g_autoptr (HnTestSocket) a = join (f, "UBND tỉnh", "26", &a_id);
+  g_autoptr (HnTestSocket) b = join (f, "UBND huyện Sông Lô", "253", &b_id);
+  g_autoptr (JsonObject) joined = NULL, muted = NULL, own = NULL, left = NULL, bye = NULL;
+  g_autofree char *mute_path = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/mute", b_id);
+  g_autofree char *kick_path = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/kick", b_id);
+
+  joined = hn_test_socket_expect (a, "participant-joined", WAIT_MS);
+  g_assert_nonnull (joined);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_object_get_object_member (joined, "participant"), "id"),
+      ==, b_id);
+
+  /* the operator mutes b: everyone hears of it, b cannot unmute itself */
+  {
+    g_autoptr (HnTestResponse) r = call (f, "POST", mute_path, "{\"audio\":true}");
+    g_autoptr (JsonObject) site = object_of (r);
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_true (json_object_get_boolean_member (site, "muted"));
+    g_assert_true (json_object_get_boolean_member (site, "muted_by_operator"));
+  }
+  muted = hn_test_socket_expect (a, "muted", WAIT_MS);
+  own = hn_test_socket_expect (b, "muted", WAIT_MS);
+  g_assert_nonnull (muted);
+  g_assert_nonnull (own);
+  g_assert_cmpstr (json_object_get_string_member (muted, "participant"), ==, b_id);
+  g_assert_true (json_object_get_boolean_member (muted, "audio"));
+  g_assert_cmpstr (json_object_get_string_member (own, "by"), ==, "operator");
+  hn_test_socket_send (b, "{\"type\":\"mute\",\"audio\":false}");
+  assert_error (b, "muted-by-operator", FALSE);
+
+  /* kicked: b is told and closed, a hears b left */
+  {
+    g_autoptr (HnTestResponse) r = call (f, "POST", kick_path, NULL);
+
+    g_assert_cmpuint (r->status, ==, 204);
+  }
+  bye = hn_test_socket_expect (b, "bye", WAIT_MS);
+  g_assert_nonnull (bye);
+  g_assert_cmpstr (json_object_get_string_member (bye, "reason"), ==, "kicked");
+  g_assert_true (hn_test_socket_wait_closed (b, WAIT_MS));
+  left = hn_test_socket_expect (a, "participant-left", WAIT_MS);
+  g_assert_nonnull (left);
+  g_assert_cmpstr (json_object_get_string_member (left, "reason"), ==, "kicked");
+  g_assert_cmpuint (participant_count (f), ==, 1);
+
+  /* a site that vanishes without a goodbye is taken out */
+  {
+    g_autofree char *c_id = NULL;
+    HnTestSocket *c = join (f, "UBND xã Đại Đình", "09103", &c_id);
+    g_autoptr (JsonObject) gone = NULL;
+
+    hn_test_socket_free (c);
+    gone = hn_test_socket_expect (a, "participant-left", WAIT_MS);
+    g_assert_nonnull (gone);
+    g_assert_cmpstr (json_object_get_string_member (gone, "participant"), ==, c_id);
+    g_assert_cmpstr (json_object_get_string_member (gone, "reason"), ==, "disconnected");
+  }
+
+  /* the room closed: a is told */
+  {
+    g_autoptr (HnTestResponse) r = call (f, "DELETE", "/api/v1/rooms/r1", NULL);
+    g_autoptr (JsonObject) closed = NULL;
+
+    g_assert_cmpuint (r->status, ==, 204);
+    closed = hn_test_socket_expect (a, "bye", WAIT_MS);
+    g_assert_nonnull (closed);
+    g_assert_cmpstr (json_object_get_string_member (closed, "reason"), ==, "room-closed");
+  }
+}
+
+static void
+test_join_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestSocket) inside = join (f, "UBND tỉnh", "26", NULL);
+  struct
+  {
+    const char *message;
+    const char *code;
+  } cases[] = {
+    { "{\"type\":\"join\",\"room\":\"r1\",\"token\":\"sai\",\"name\":\"X\"}", "bad-token" },
+    { "{\"type\":\"join\",\"room\":\"khong-co\",\"token\":\"sai\",\"name\":\"X\"}", "bad-token" },
+    { "{\"type\":\"join\",\"room\":\"r1\",\"token\":\"sai\"}", "bad-message" },
+    { "{\"type\":\"join\",\"room\":\"r1\",\"token\":\"sai\",\"name\":\"\"}", "bad-message" },
+    { "{\"type\":\"join\",\"room\":1,\"token\":\"sai\",\"name\":\"X\"}", "bad-message" },
+    { "{\"type\":\"join\",\"room\":\"r1\",\"token\":\"sai\",\"name\":\"X\",\"admin\":true}",
+      "bad-message" },
+    { "{\"type\":\"join\",\"room\":\"r1\",\"token\":\"sai\",\"name\":\"X\",\"unit\":\"2 6\"}",
+      "bad-message" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (HnTestSocket) socket = connect_socket (f);
+
+      hn_test_socket_send (socket, cases[i].message);
+      assert_error (socket, cases[i].code, TRUE);
+    }
+  /* a name too long, with a control character */
+  {
+    g_autoptr (HnTestSocket) socket = connect_socket (f);
+    g_autofree char *name = g_strnfill (101, 'a');
+    g_autofree char *text = join_message (f, name, "26");
+
+    hn_test_socket_send (socket, text);
+    assert_error (socket, "bad-message", TRUE);
+  }
+  {
+    g_autoptr (HnTestSocket) socket = connect_socket (f);
+    g_autofree char *text = join_message (f, "A\\u0007B", "26");
+
+    hn_test_socket_send (socket, text);
+    assert_error (socket, "bad-message", TRUE);
+  }
+  /* locked, then full */
+  {
+    g_autoptr (HnTestResponse) lock
+        = call (f, "POST", "/api/v1/rooms/r1/lock", "{\"locked\":true}");
+    g_autoptr (HnTestSocket) socket = connect_socket (f);
+    g_autofree char *text = join_message (f, "Muộn", "26");
+    g_autoptr (HnTestResponse) unlock = NULL;
+
+    g_assert_cmpuint (lock->status, ==, 200);
+    hn_test_socket_send (socket, text);
+    assert_error (socket, "room-locked", TRUE);
+    unlock = call (f, "POST", "/api/v1/rooms/r1/lock", "{\"locked\":false}");
+    g_assert_cmpuint (unlock->status, ==, 200);
+  }
+  {
+    g_autoptr (HnTestSocket) two = join (f, "Hai", "243", NULL);
+    g_autoptr (HnTestSocket) three = join (f, "Ba", "244", NULL);
+    g_autoptr (HnTestSocket) four = connect_socket (f);
+    g_autofree char *text = join_message (f, "Bốn", "246");
+
+    hn_test_socket_send (four, text);
+    assert_error (four, "room-full", TRUE);
+    g_assert_cmpuint (participant_count (f), ==, 3);
+  }
+  /* the site inside never noticed */
+  hn_test_socket_send (inside, "{\"type\":\"ping\"}");
+  g_autoptr (JsonObject) pong = hn_test_socket_expect (inside, "pong", WAIT_MS);
+  g_assert_nonnull (pong);
+  g_assert_cmpuint (hn_test_socket_count (inside, "error"), ==, 0);
+}
+
+static void
+test_hostile (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestSocket) inside = join (f, "UBND tỉnh", "26", NULL);
+  struct
+  {
+    const char *message;
+    const char *code;
+    gboolean fatal;
+    gboolean join_first;
+  } cases[] = {
+    { "không phải JSON", "bad-json", TRUE, FALSE },
+    { "[1,2,3]", "bad-json", TRUE, FALSE },
+    { "{\"type\":", "bad-json", TRUE, FALSE },
+    { "{\"no-type\":1}", "bad-message", TRUE, FALSE },
+    { "{\"type\":{}}", "bad-message", TRUE, FALSE },
+    { "{\"type\":[\"join\"]}", "bad-message", TRUE, FALSE },
+    { "{\"type\":null}", "bad-message", TRUE, FALSE },
+    { "{\"type\":\"join\",\"room\":{},\"token\":[],\"name\":null}", "bad-message", TRUE, FALSE },
+    { "{\"type\":\"dance\"}", "unknown-type", FALSE, FALSE },
+    { "{\"type\":\"answer\",\"sdp\":\"v=0\"}", "out-of-order", TRUE, FALSE },
+    { "{\"type\":\"candidate\",\"candidate\":\"candidate:1\",\"sdpMLineIndex\":0}", "out-of-order",
+      TRUE, FALSE },
+    { "{\"type\":\"mute\",\"audio\":true}", "out-of-order", TRUE, FALSE },
+    { "{\"type\":\"leave\"}", "out-of-order", TRUE, FALSE },
+    /* after joining */
+    { "{\"type\":\"answer\",\"sdp\":\"xin chào\"}", "bad-sdp", TRUE, TRUE },
+    { "{\"type\":\"answer\",\"sdp\":42}", "bad-message", TRUE, TRUE },
+    { "{\"type\":\"candidate\",\"candidate\":\"rác\",\"sdpMLineIndex\":0}", "bad-candidate", FALSE,
+      TRUE },
+    { "{\"type\":\"candidate\",\"candidate\":\"candidate:1 1 UDP 1 127.0.0.1 9 typ host\","
+      "\"sdpMLineIndex\":7}",
+      "bad-candidate", FALSE, TRUE },
+    { "{\"type\":\"candidate\",\"candidate\":\"candidate:1\",\"sdpMLineIndex\":-1}", "bad-message",
+      TRUE, TRUE },
+    { "{\"type\":\"mute\",\"audio\":\"yes\"}", "bad-message", TRUE, TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (HnTestSocket) socket
+          = cases[i].join_first ? join (f, "Thử", "26", NULL) : connect_socket (f);
+
+      g_test_message ("%s", cases[i].message);
+      hn_test_socket_send (socket, cases[i].message);
+      assert_error (socket, cases[i].code, cases[i].fatal);
+    }
+  /* a second join, and an answer twice */
+  {
+    g_autoptr (HnTestSocket) socket = join (f, "Lặp", "26", NULL);
+    g_autofree char *again = join_message (f, "Lặp", "26");
+
+    hn_test_socket_send (socket, again);
+    assert_error (socket, "out-of-order", TRUE);
+  }
+  /* a binary frame */
+  {
+    g_autoptr (HnTestSocket) socket = connect_socket (f);
+    const guint8 junk[] = { 0, 1, 2, 255 };
+
+    hn_test_socket_send_bytes (socket, SOUP_WEBSOCKET_DATA_BINARY, junk, sizeof junk);
+    assert_error (socket, "bad-json", TRUE);
+  }
+  /* oversized: the WebSocket layer sends 1009 and drops the connection at
+   * once, so the client may not get to read the code */
+  {
+    g_autoptr (HnTestSocket) socket = connect_socket (f);
+    g_autofree char *big = g_strnfill (20000, ' ');
+
+    big[0] = '{';
+    big[19999] = '}';
+    hn_test_socket_send (socket, big);
+    g_assert_true (hn_test_socket_wait_closed (socket, WAIT_MS));
+    g_assert_cmpuint (hn_test_socket_count (socket, "pong"), ==, 0);
+    g_assert_true (hn_test_socket_get_close_code (socket) == 1009
+                   || hn_test_socket_get_close_code (socket) == 0);
+  }
+  /* a flood: 20 a second allowed, bursts of 40 */
+  {
+    g_autoptr (HnTestSocket) socket = connect_socket (f);
+
+    for (guint i = 0; i < 200; i++)
+      hn_test_socket_send (socket, "{\"type\":\"ping\"}");
+    assert_error (socket, "too-many-messages", TRUE);
+    g_assert_cmpuint (hn_test_socket_count (socket, "pong"), <=, 41);
+  }
+  /* silence: no join in time */
+  {
+    g_autoptr (HnTestSocket) socket = connect_socket (f);
+
+    assert_error (socket, "join-timeout", TRUE);
+  }
+  /* the site inside is still there and was told nothing wrong */
+  g_assert_cmpuint (participant_count (f), ==, 1);
+  g_assert_cmpuint (hn_test_socket_count (inside, "error"), ==, 0);
+  g_assert_cmpuint (hn_test_socket_count (inside, "bye"), ==, 0);
+}
+
+static void
+test_control_errors (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = NULL;
+  g_autoptr (HnTestSocket) site = join (f, "UBND tỉnh", "26", &id);
+  g_autofree char *mute = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/mute", id);
+  g_autofree char *url = g_strconcat (hn_test_daemon_get_url (f->daemon), mute, NULL);
+  struct
+  {
+    const char *method;
+    const char *path;
+    const char *body;
+    guint status;
+  } cases[] = {
+    { "POST", "/api/v1/rooms/r1/participants/p-khong-co/mute", "{\"audio\":true}", 404 },
+    { "POST", "/api/v1/rooms/khong-co/participants/p-1/kick", NULL, 404 },
+    { "POST", "/api/v1/rooms/r1/participants/p-khong-co/kick", NULL, 404 },
+    { "POST", mute, "{\"audio\":1}", 400 },
+    { "POST", mute, "{\"audio\":true,\"video\":true}", 400 },
+    { "GET", mute, NULL, 405 },
+    { "POST", "/api/v1/rooms/r1/participants/x/dance", NULL, 404 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (HnTestResponse) r = call (f, cases[i].method, cases[i].path, cases[i].body);
+
+      g_test_message ("%s %s", cases[i].method, cases[i].path);
+      g_assert_cmpuint (r->status, ==, cases[i].status);
+    }
+  /* without the key */
+  {
+    g_autoptr (HnTestResponse) r
+        = hn_test_request ("POST", url, NULL, "application/json", "{\"audio\":true}", -1);
+
+    g_assert_cmpuint (r->status, ==, 401);
+  }
+  g_assert_cmpuint (hn_test_socket_count (site, "muted"), ==, 0);
+  g_assert_cmpuint (participant_count (f), ==, 1);
+}
+
+static void
+test_sigterm (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestSocket) site = join (f, "UBND tỉnh", "26", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HnTestSocket) events = NULL;
+  g_autofree char *events_url
+      = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/events", hn_test_daemon_get_port (f->daemon));
+  g_autoptr (JsonObject) bye = NULL, left = NULL;
+
+  events = hn_test_socket_connect (events_url, KEY, &error);
+  g_assert_no_error (error);
+  /* hn_test_daemon_stop waits for the exit; the goodbyes were sent before */
+  g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGTERM, 10000), ==, 0);
+  hn_test_daemon_free (f->daemon);
+  f->daemon = NULL;
+  bye = hn_test_socket_expect (site, "bye", WAIT_MS);
+  g_assert_nonnull (bye);
+  g_assert_cmpstr (json_object_get_string_member (bye, "reason"), ==, "mcu-stopping");
+  g_assert_true (hn_test_socket_wait_closed (site, WAIT_MS));
+  g_assert_cmpuint (hn_test_socket_get_close_code (site), ==, 1001);
+  left = hn_test_socket_expect (events, "participant-left", WAIT_MS);
+  g_assert_nonnull (left);
+  g_assert_cmpstr (json_object_get_string_member (left, "reason"), ==, "mcu-stopping");
+}
+
+#define ADD(name, func)                                                                            \
+  g_test_add ("/mcu-signalling/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int argc, char **argv)
+{
+  hn_test_init (&argc, &argv);
+  ADD ("join-offer", test_join_offer);
+  ADD ("room-news", test_room_news);
+  ADD ("join-refused", test_join_refused);
+  ADD ("hostile", test_hostile);
+  ADD ("control-errors", test_control_errors);
+  ADD ("sigterm", test_sigterm);
+  return g_test_run ();
+}
