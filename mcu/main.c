@@ -27,6 +27,7 @@
 #include "mcu-web.h"
 
 #define KEY_FILE "mcu-api-key"
+#define ROOMS_FILE "mcu-rooms.json"
 
 typedef struct
 {
@@ -138,6 +139,7 @@ setup (HnDaemon *daemon, gpointer user_data, GError **error)
   Mcu *mcu = user_data;
   HnConfig *config = hn_daemon_get_config (daemon);
   g_autofree char *key = NULL;
+  g_autofree char *rooms_file = NULL;
   g_autofree char *share = hn_config_get_string (config, "mcu", "share-encoders");
   g_auto (GStrv) addresses = NULL;
   McuSignallingLimits limits = { 0 };
@@ -165,6 +167,9 @@ setup (HnDaemon *daemon, gpointer user_data, GError **error)
     return FALSE;
   mcu_plugin_register ();
   mcu->rooms = mcu_rooms_new (max_rooms, max_participants);
+  rooms_file = g_build_filename (hn_config_get_data_dir (config), ROOMS_FILE, NULL);
+  if (!mcu_rooms_load (mcu->rooms, rooms_file, error))
+    return FALSE;
   mcu_rooms_set_media_options (mcu->rooms, (const char *const *) addresses, jitter_ms,
                                share == NULL || g_str_equal (share, "true"));
   mcu->api = mcu_api_new (hn_daemon_get_server (daemon), mcu->rooms, key);

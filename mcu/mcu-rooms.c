@@ -2,6 +2,9 @@
  *
  * A room is created by the control API (later by the scheduler when a
  * meeting starts) with a random join token that every site must present.
+ * Rooms are written to a file in the data directory before the API says
+ * yes, so that an mcu restarted (or killed) keeps them: its sites
+ * reconnect with the tokens they have.
  * A room's media (McuRoomMedia) exists only while someone is in it.  Each
  * change — a room made or closed, a site joining, leaving, talking, muted
  * — is announced once with the "event" signal; the event stream forwards
@@ -30,6 +33,7 @@ struct _McuRooms
   guint max_rooms;
   guint max_participants;
   GStrv ice_addresses;
+  char *store_path;      /* where the rooms are kept, or NULL */
   McuPeerStats departed; /* what sites that left had counted */
   guint jitter_ms;
   gboolean share_encoders;
@@ -87,6 +91,7 @@ mcu_rooms_finalize (GObject *object)
 
   g_hash_table_unref (self->rooms);
   g_strfreev (self->ice_addresses);
+  g_free (self->store_path);
 
   G_OBJECT_CLASS (mcu_rooms_parent_class)->finalize (object);
 }
@@ -136,6 +141,95 @@ mcu_rooms_new (guint max_rooms, guint max_participants)
   self->jitter_ms = 40;
   self->share_encoders = TRUE;
   return self;
+}
+
+static gboolean valid_id (const char *id);
+static gboolean save (McuRooms *self, McuRoom *skipping, GError **error);
+
+static McuRoom *
+room_from_json (JsonObject *object, guint max_participants)
+{
+  const char *const strings[] = { "id", "name", "join_token" };
+  McuRoom *room;
+
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    {
+      JsonNode *node = json_object_get_member (object, strings[i]);
+
+      if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+          || json_node_get_value_type (node) != G_TYPE_STRING)
+        return NULL;
+    }
+  room = g_new0 (McuRoom, 1);
+  room->id = g_strdup (json_object_get_string_member (object, "id"));
+  room->name = g_strdup (json_object_get_string_member (object, "name"));
+  room->join_token = g_strdup (json_object_get_string_member (object, "join_token"));
+  room->max_participants = CLAMP (
+      json_object_get_int_member_with_default (object, "max_participants", max_participants), 1,
+      max_participants);
+  room->locked = json_object_get_boolean_member_with_default (object, "locked", FALSE);
+  room->created_at = json_object_get_int_member_with_default (object, "created_at", 0);
+  room->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, participant_free);
+  return room;
+}
+
+/**
+ * mcu_rooms_load:
+ * @self: an empty registry
+ * @path: the file the rooms are kept in (made when missing)
+ * @error: the file is there but unreadable or not the mcu's
+ *
+ * Reads the rooms kept by an earlier run; every later change is written
+ * there before it is acknowledged.
+ *
+ * Returns: whether the rooms were read
+ */
+gboolean
+mcu_rooms_load (McuRooms *self, const char *path, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) read_error = NULL;
+  JsonNode *root;
+  JsonArray *array;
+
+  g_return_val_if_fail (MCU_IS_ROOMS (self), FALSE);
+
+  g_free (self->store_path);
+  self->store_path = g_strdup (path);
+  if (!json_parser_load_from_mapped_file (parser, path, &read_error))
+    {
+      if (g_error_matches (read_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _ ("The rooms in %s cannot be read: %s"), path,
+                   read_error->message);
+      return FALSE;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+    {
+      g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _ ("%s does not hold the mcu's rooms."), path);
+      return FALSE;
+    }
+  array = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      McuRoom *room = JSON_NODE_HOLDS_OBJECT (element)
+                          ? room_from_json (json_node_get_object (element), self->max_participants)
+                          : NULL;
+
+      if (room == NULL || !valid_id (room->id) || g_hash_table_contains (self->rooms, room->id))
+        {
+          g_clear_pointer (&room, room_free);
+          g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _ ("Room %u in %s is damaged."), i + 1,
+                       path);
+          return FALSE;
+        }
+      g_hash_table_insert (self->rooms, room->id, room);
+    }
+  if (g_hash_table_size (self->rooms) > 0)
+    g_message ("%u rooms kept from the last run", g_hash_table_size (self->rooms));
+  return TRUE;
 }
 
 /**
@@ -329,6 +423,11 @@ mcu_rooms_create (McuRooms *self, const char *id, const char *name, guint max_pa
   room->created_at = g_get_real_time () / G_USEC_PER_SEC;
   room->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, participant_free);
   g_hash_table_insert (self->rooms, room->id, room);
+  if (!save (self, NULL, error))
+    {
+      g_hash_table_remove (self->rooms, id);
+      return NULL;
+    }
   announce (self, "room-created", room);
   return room;
 }
@@ -345,6 +444,54 @@ mcu_rooms_lookup (McuRooms *self, const char *id)
 {
   g_return_val_if_fail (MCU_IS_ROOMS (self), NULL);
   return g_hash_table_lookup (self->rooms, id);
+}
+
+/* Writes every room but @skipping to the store, durably, before the
+ * change is acknowledged. */
+static gboolean
+save (McuRooms *self, McuRoom *skipping, GError **error)
+{
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GPtrArray) rooms = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->store_path == NULL)
+    return TRUE;
+  builder = json_builder_new_immutable ();
+  rooms = mcu_rooms_list (self);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < rooms->len; i++)
+    if (rooms->pdata[i] != skipping)
+      {
+        McuRoom *room = rooms->pdata[i];
+
+        json_builder_begin_object (builder);
+        json_builder_set_member_name (builder, "id");
+        json_builder_add_string_value (builder, room->id);
+        json_builder_set_member_name (builder, "name");
+        json_builder_add_string_value (builder, room->name);
+        json_builder_set_member_name (builder, "max_participants");
+        json_builder_add_int_value (builder, room->max_participants);
+        json_builder_set_member_name (builder, "locked");
+        json_builder_add_boolean_value (builder, room->locked);
+        json_builder_set_member_name (builder, "join_token");
+        json_builder_add_string_value (builder, room->join_token);
+        json_builder_set_member_name (builder, "created_at");
+        json_builder_add_int_value (builder, room->created_at);
+        json_builder_end_object (builder);
+      }
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  text = json_to_string (root, TRUE);
+  if (!g_file_set_contents_full (self->store_path, text, -1,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600,
+                                 error))
+    {
+      g_prefix_error (error, _ ("The rooms could not be saved: "));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void leave (McuRooms *self, McuRoom *room, McuParticipant *participant, const char *reason);
@@ -383,6 +530,8 @@ mcu_rooms_close (McuRooms *self, const char *id, GError **error)
 
   if (room == NULL)
     return not_found (id, error);
+  if (!save (self, room, error))
+    return FALSE;
   close_room (self, room, "room-closed");
   return TRUE;
 }
@@ -406,6 +555,11 @@ mcu_rooms_set_locked (McuRooms *self, const char *id, gboolean locked, GError **
   if (room->locked != locked)
     {
       room->locked = locked;
+      if (!save (self, NULL, error))
+        {
+          room->locked = !locked;
+          return FALSE;
+        }
       announce (self, locked ? "room-locked" : "room-unlocked", room);
     }
   return TRUE;

@@ -238,6 +238,28 @@ test_site_killed (Fixture *f, gconstpointer data)
   g_assert_cmpuint (participant_count (f), ==, 0);
 }
 
+/* The mcu restarted under the sites: they reconnect by themselves with the
+ * tokens they have and hear each other again. */
+static void
+test_mcu_restarts (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 16, "660", NULL);
+  g_autoptr (HnTestProcess) b = endpoint (f, "B", 660, 16, "440", NULL);
+  g_autofree char *a_id = wait_for_site (f, "A");
+  g_autofree char *b_id = wait_for_site (f, "B");
+  g_autoptr (JsonObject) ra = NULL, rb = NULL;
+
+  g_usleep (2 * G_USEC_PER_SEC);
+  g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGTERM, 10000), ==, 0);
+  g_assert_true (hn_test_daemon_restart (f->daemon, &error));
+  g_assert_no_error (error);
+  ra = report_of (a, TRUE);
+  rb = report_of (b, TRUE);
+  g_assert_cmpint (json_object_get_int_member (ra, "reconnects"), >=, 1);
+  g_assert_cmpint (json_object_get_int_member (rb, "reconnects"), >=, 1);
+}
+
 #define ADD(name, func)                                                                            \
   g_test_add ("/mcu-media/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -248,5 +270,6 @@ main (int argc, char **argv)
   ADD ("everyone-but-itself", test_everyone_but_itself);
   ADD ("mute", test_mute);
   ADD ("site-killed", test_site_killed);
+  ADD ("mcu-restarts", test_mcu_restarts);
   return g_test_run ();
 }

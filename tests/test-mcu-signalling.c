@@ -539,6 +539,49 @@ test_sigterm (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (left, "reason"), ==, "mcu-stopping");
 }
 
+/* Rooms are acknowledged once on disk: killed and restarted, the mcu
+ * still has the room and takes its token. */
+static void
+test_rooms_survive (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HnTestResponse) locked
+      = call (f, "POST", "/api/v1/rooms", "{\"id\":\"r2\",\"name\":\"Khóa\"}");
+  g_autoptr (HnTestResponse) lock = call (f, "POST", "/api/v1/rooms/r2/lock", "{\"locked\":true}");
+  g_autoptr (HnTestResponse) after = NULL;
+  g_autoptr (JsonObject) room = NULL;
+  g_autofree char *rooms_file
+      = g_build_filename (hn_test_daemon_get_data_dir (f->daemon), "mcu-rooms.json", NULL);
+
+  g_assert_cmpuint (locked->status, ==, 201);
+  g_assert_cmpuint (lock->status, ==, 200);
+  g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGKILL, 10000), ==, 128 + SIGKILL);
+  g_assert_true (hn_test_daemon_restart (f->daemon, &error));
+  g_assert_no_error (error);
+  after = call (f, "GET", "/api/v1/rooms/r2", NULL);
+  g_assert_cmpuint (after->status, ==, 200);
+  room = object_of (after);
+  g_assert_true (json_object_get_boolean_member (room, "locked"));
+  {
+    g_autoptr (HnTestSocket) site = join (f, "UBND tỉnh", "26", NULL);
+  }
+
+  /* a damaged file: the mcu refuses to start and says why */
+  g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGTERM, 10000), ==, 0);
+  g_assert_true (g_file_set_contents (rooms_file, "[{\"id\":\"r1\"}]", -1, NULL));
+  g_assert_false (hn_test_daemon_restart (f->daemon, &error));
+  g_assert_nonnull (error);
+  {
+    g_autofree char *log = hn_test_daemon_get_log (f->daemon);
+
+    g_assert_nonnull (strstr (log, "mcu-rooms.json"));
+  }
+  g_assert_true (g_file_set_contents (rooms_file, "[]", -1, NULL));
+  g_clear_error (&error);
+  g_assert_true (hn_test_daemon_restart (f->daemon, &error));
+  g_assert_no_error (error);
+}
+
 #define ADD(name, func)                                                                            \
   g_test_add ("/mcu-signalling/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -552,5 +595,6 @@ main (int argc, char **argv)
   ADD ("hostile", test_hostile);
   ADD ("control-errors", test_control_errors);
   ADD ("sigterm", test_sigterm);
+  ADD ("rooms-survive", test_rooms_survive);
   return g_test_run ();
 }
