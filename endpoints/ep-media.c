@@ -611,15 +611,15 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
 }
 
 /* libnice leaves out 127.0.0.1 unless told; once told of any address, it
- * uses only the addresses it was told of. */
+ * uses only the addresses it was told of.  UPnP is switched off: the mcu
+ * is reached directly, and a site should not go asking its router to open
+ * ports (nor send multicast during tests). */
 static gboolean
 restrict_ice_addresses (EpMedia *self, GError **error)
 {
   g_autoptr (GObject) ice = NULL;
   g_autoptr (GObject) agent = NULL;
 
-  if (self->ice_addresses == NULL || self->ice_addresses[0] == NULL)
-    return TRUE;
   g_object_get (self->webrtc, "ice-agent", &ice, NULL);
   if (ice == NULL || g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") == NULL)
     {
@@ -628,7 +628,8 @@ restrict_ice_addresses (EpMedia *self, GError **error)
       return FALSE;
     }
   g_object_get (ice, "agent", &agent, NULL);
-  for (guint i = 0; self->ice_addresses[i] != NULL; i++)
+  g_object_set (agent, "upnp", FALSE, NULL);
+  for (guint i = 0; self->ice_addresses != NULL && self->ice_addresses[i] != NULL; i++)
     {
       NiceAddress address;
 

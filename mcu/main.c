@@ -56,6 +56,19 @@ setting (HnConfig *config, const char *key, guint fallback, guint max, GError **
   return value;
 }
 
+static gboolean
+flag (HnConfig *config, const char *key, gboolean fallback, GError **error)
+{
+  g_autofree char *text = hn_config_get_string (config, "mcu", key);
+
+  if (text == NULL || (error != NULL && *error != NULL))
+    return fallback;
+  if (!g_str_equal (text, "true") && !g_str_equal (text, "false"))
+    g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _ ("%s must be true or false, not “%s”"), key,
+                 text);
+  return g_str_equal (text, "true");
+}
+
 /* The API key: from --api-key-file, or made on first start in the data
  * directory (mode 0600) so that the mcu is never open without one. */
 static char *
@@ -140,28 +153,24 @@ setup (HnDaemon *daemon, gpointer user_data, GError **error)
   HnConfig *config = hn_daemon_get_config (daemon);
   g_autofree char *key = NULL;
   g_autofree char *rooms_file = NULL;
-  g_autofree char *share = hn_config_get_string (config, "mcu", "share-encoders");
   g_auto (GStrv) addresses = NULL;
   McuSignallingLimits limits = { 0 };
-  guint max_rooms, max_participants, jitter_ms;
+  McuMediaOptions media = { 0 };
+  guint max_rooms, max_participants;
 
   max_rooms = setting (config, "max-rooms", 50, 10000, error);
   max_participants = setting (config, "max-participants", 200, 100000, error);
   limits.max_message_bytes = setting (config, "max-message-bytes", 65536, 1 << 24, error);
   limits.max_messages_per_second = setting (config, "max-messages-per-second", 50, 100000, error);
   limits.join_timeout_s = setting (config, "join-timeout", 10, 3600, error);
-  jitter_ms = setting (config, "jitter-buffer-ms", 40, 2000, error);
+  media.jitter_ms = setting (config, "jitter-buffer-ms", 40, 2000, error);
+  media.share_encoders = flag (config, "share-encoders", TRUE, error);
+  media.decode_fec = flag (config, "decode-fec", FALSE, error);
   if (error != NULL && *error != NULL)
     return FALSE;
   addresses = ice_addresses (config, error);
   if (addresses == NULL)
     return FALSE;
-  if (share != NULL && !g_str_equal (share, "true") && !g_str_equal (share, "false"))
-    {
-      g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
-                   _ ("share-encoders must be true or false, not “%s”"), share);
-      return FALSE;
-    }
   key = load_api_key (config, error);
   if (key == NULL)
     return FALSE;
@@ -170,8 +179,8 @@ setup (HnDaemon *daemon, gpointer user_data, GError **error)
   rooms_file = g_build_filename (hn_config_get_data_dir (config), ROOMS_FILE, NULL);
   if (!mcu_rooms_load (mcu->rooms, rooms_file, error))
     return FALSE;
-  mcu_rooms_set_media_options (mcu->rooms, (const char *const *) addresses, jitter_ms,
-                               share == NULL || g_str_equal (share, "true"));
+  media.ice_addresses = addresses;
+  mcu_rooms_set_media_options (mcu->rooms, &media);
   mcu->api = mcu_api_new (hn_daemon_get_server (daemon), mcu->rooms, key);
   mcu->signalling = mcu_signalling_new (hn_daemon_get_server (daemon), mcu->rooms, &limits);
   mcu_web_register (hn_daemon_get_server (daemon));
@@ -183,6 +192,7 @@ setup (HnDaemon *daemon, gpointer user_data, GError **error)
 static const char *const config_keys[] = {
   "max-rooms",    "max-participants", "max-message-bytes", "max-messages-per-second",
   "join-timeout", "jitter-buffer-ms", "ice-addresses",     "share-encoders",
+  "decode-fec",
 };
 
 int

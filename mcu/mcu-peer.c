@@ -48,6 +48,7 @@ struct _McuPeer
   GstBin *room;
   GstElement *mixer;
   guint index;
+  gboolean decode_fec;
   GstElement *webrtc;
   GstPad *listen_pad;
   guint stats_source;
@@ -222,7 +223,7 @@ receive_audio (McuPeer *self, GstPad *pad)
   chain[2] = add_element (self, "audioconvert");
   chain[3] = add_element (self, "audioresample");
   chain[4] = add_element (self, "capsfilter");
-  g_object_set (chain[1], "plc", TRUE, "use-inband-fec", TRUE, NULL);
+  g_object_set (chain[1], "plc", TRUE, "use-inband-fec", self->decode_fec, NULL);
   g_object_set (chain[4], "caps", caps, NULL);
   gst_element_link_many (chain[0], chain[1], chain[2], chain[3], chain[4], NULL);
   self->mix_pad = gst_element_request_pad_simple (self->mixer, name);
@@ -407,12 +408,12 @@ add_ice_addresses (GstElement *webrtc, const char *const *addresses, GError **er
   g_autoptr (GObject) ice = NULL;
   g_autoptr (GObject) agent = NULL;
 
-  if (addresses == NULL || addresses[0] == NULL)
-    return TRUE;
   g_object_get (webrtc, "ice-agent", &ice, NULL);
   g_object_get (ice, "agent", &agent, NULL);
+  /* sites reach the mcu directly: no UPnP port mapping (nor its multicast) */
+  g_object_set (agent, "upnp", FALSE, NULL);
   /* libnice leaves out 127.0.0.1 by itself; given addresses, it uses only those */
-  for (guint i = 0; addresses[i] != NULL; i++)
+  for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
     {
       NiceAddress address;
 
@@ -467,8 +468,7 @@ build_send (McuPeer *self)
  * @room: the room's pipeline, running
  * @mixer: the room's mcumixminus
  * @index: the site's number in the mixer (`sink_N`, `listen_N`), unused by others
- * @ice_addresses: (nullable): the local addresses ICE may offer; %NULL for all
- * @jitter_ms: the jitter buffer's length
+ * @options: ICE addresses, jitter buffer, FEC
  * @error: bad ICE addresses
  *
  * Builds the site's session and starts making the offer (the ::offer
@@ -478,8 +478,8 @@ build_send (McuPeer *self)
  *   out of the room
  */
 McuPeer *
-mcu_peer_new (GstBin *room, GstElement *mixer, guint index, const char *const *ice_addresses,
-              guint jitter_ms, GError **error)
+mcu_peer_new (GstBin *room, GstElement *mixer, guint index, const McuMediaOptions *options,
+              GError **error)
 {
   g_autoptr (McuPeer) self = g_object_new (MCU_TYPE_PEER, NULL);
   GstPromise *promise;
@@ -499,8 +499,9 @@ mcu_peer_new (GstBin *room, GstElement *mixer, guint index, const char *const *i
       return NULL;
     }
   g_object_set (self->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
-                jitter_ms, NULL);
-  if (!add_ice_addresses (self->webrtc, ice_addresses, error))
+                options->jitter_ms, NULL);
+  self->decode_fec = options->decode_fec;
+  if (!add_ice_addresses (self->webrtc, (const char *const *) options->ice_addresses, error))
     return NULL;
   g_signal_connect_object (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self,
                            0);

@@ -5,6 +5,15 @@
 
 G_BEGIN_DECLS
 
+/* How the mcu sets up media (the [mcu] settings). */
+typedef struct
+{
+  char **ice_addresses; /* the local addresses ICE offers; NULL for all */
+  guint jitter_ms;      /* each site's jitter buffer */
+  gboolean decode_fec;  /* Opus in-band FEC on decoding (GStreamer adds 120 ms for it) */
+  gboolean share_encoders;
+} McuMediaOptions;
+
 /* How a site's media is doing, from webrtcbin's statistics. */
 typedef struct
 {
@@ -18,8 +27,8 @@ typedef struct
 #define MCU_TYPE_PEER (mcu_peer_get_type ())
 G_DECLARE_FINAL_TYPE (McuPeer, mcu_peer, MCU, PEER, GObject)
 
-McuPeer *mcu_peer_new (GstBin *room, GstElement *mixer, guint index,
-                       const char *const *ice_addresses, guint jitter_ms, GError **error);
+McuPeer *mcu_peer_new (GstBin *room, GstElement *mixer, guint index, const McuMediaOptions *options,
+                       GError **error);
 gboolean mcu_peer_set_answer (McuPeer *self, const char *sdp, GError **error);
 gboolean mcu_peer_add_candidate (McuPeer *self, guint mline, const char *candidate, GError **error);
 void mcu_peer_set_muted (McuPeer *self, gboolean muted);

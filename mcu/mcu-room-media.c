@@ -19,11 +19,14 @@
 /* What the mixer waits for beyond its inputs' own latency (the jitter
  * buffer's), for a packet that comes a little late. */
 #define MIXER_SLACK (10 * GST_MSECOND)
+/* opusdec reports this much more latency when it decodes in-band FEC */
+#define FEC_LATENCY_MS 120
 
 struct _McuRoomMedia
 {
   GObject parent_instance;
 
+  const McuMediaOptions *options; /* the registry's, which outlives the room */
   GstPipeline *pipeline;
   GstElement *mixer;
   guint bus_watch;
@@ -139,25 +142,32 @@ mcu_room_media_init (McuRoomMedia *self)
 /**
  * mcu_room_media_new:
  * @room_id: the room's id (names the pipeline in logs)
- * @share_encoders: %FALSE for one encoder per listener (benchmarks only)
+ * @options: the mcu's media settings, kept by reference (they outlive rooms)
  * @error: the mixer could not start
  *
  * Returns: (transfer full) (nullable): the room's running media
  */
 McuRoomMedia *
-mcu_room_media_new (const char *room_id, gboolean share_encoders, GError **error)
+mcu_room_media_new (const char *room_id, const McuMediaOptions *options, GError **error)
 {
   g_autoptr (McuRoomMedia) self = g_object_new (MCU_TYPE_ROOM_MEDIA, NULL);
   g_autofree char *name = g_strdup_printf ("room-%s", room_id);
   g_autoptr (GstBus) bus = NULL;
   GstElement *sink;
+  /* what each input's upstream will say once linked: said now, so that
+   * the first site's arrival does not move the room's clock (a gap for
+   * everyone) */
+  guint64 upstream_latency
+      = (options->jitter_ms + (options->decode_fec ? FEC_LATENCY_MS : 0)) * GST_MSECOND;
 
+  self->options = options;
   self->pipeline = GST_PIPELINE (gst_object_ref_sink (gst_pipeline_new (name)));
   /* force-live: the room's clock ticks from the start, before any site
    * sends, so nobody waits for anybody */
   self->mixer = gst_element_factory_make_full (
       "mcumixminus", "force-live", TRUE, "ignore-inactive-pads", TRUE, "latency",
-      (guint64) MIXER_SLACK, "share-encoders", share_encoders, NULL);
+      (guint64) MIXER_SLACK, "min-upstream-latency", upstream_latency, "share-encoders",
+      options->share_encoders, NULL);
   if (self->mixer == NULL)
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_INTERNAL,
@@ -166,7 +176,7 @@ mcu_room_media_new (const char *room_id, gboolean share_encoders, GError **error
     }
   gst_object_ref_sink (self->mixer);
   sink = gst_element_factory_make_full ("fakesink", "sync", FALSE, "async", FALSE, NULL);
-  gst_bin_add_many (GST_BIN (self->pipeline), gst_object_ref (self->mixer), sink, NULL);
+  gst_bin_add_many (GST_BIN (self->pipeline), self->mixer, sink, NULL);
   gst_element_link (self->mixer, sink);
   g_signal_connect (self->pipeline, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
   bus = gst_pipeline_get_bus (self->pipeline);
@@ -184,23 +194,17 @@ mcu_room_media_new (const char *room_id, gboolean share_encoders, GError **error
 /**
  * mcu_room_media_add_peer:
  * @self: the room's media
- * @ice_addresses: (nullable): the local addresses ICE may offer
- * @jitter_ms: the jitter buffer's length
  * @error: the session could not be made
  *
  * Returns: (transfer full) (nullable): the new site's session, making its offer
  */
 McuPeer *
-mcu_room_media_add_peer (McuRoomMedia *self, const char *const *ice_addresses, guint jitter_ms,
-                         GError **error)
+mcu_room_media_add_peer (McuRoomMedia *self, GError **error)
 {
   g_return_val_if_fail (MCU_IS_ROOM_MEDIA (self), NULL);
 
-  /* Inputs added later do not make the mixer re-ask its upstream latency
-   * at once; tell it what theirs will be. */
-  g_object_set (self->mixer, "min-upstream-latency", (guint64) jitter_ms * GST_MSECOND, NULL);
-  return mcu_peer_new (GST_BIN (self->pipeline), self->mixer, self->next_index++, ice_addresses,
-                       jitter_ms, error);
+  return mcu_peer_new (GST_BIN (self->pipeline), self->mixer, self->next_index++, self->options,
+                       error);
 }
 
 /**

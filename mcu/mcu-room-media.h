@@ -8,9 +8,9 @@ G_BEGIN_DECLS
 #define MCU_TYPE_ROOM_MEDIA (mcu_room_media_get_type ())
 G_DECLARE_FINAL_TYPE (McuRoomMedia, mcu_room_media, MCU, ROOM_MEDIA, GObject)
 
-McuRoomMedia *mcu_room_media_new (const char *room_id, gboolean share_encoders, GError **error);
-McuPeer *mcu_room_media_add_peer (McuRoomMedia *self, const char *const *ice_addresses,
-                                  guint jitter_ms, GError **error);
+McuRoomMedia *mcu_room_media_new (const char *room_id, const McuMediaOptions *options,
+                                  GError **error);
+McuPeer *mcu_room_media_add_peer (McuRoomMedia *self, GError **error);
 void mcu_room_media_remove_peer (McuRoomMedia *self, McuPeer *peer);
 guint mcu_room_media_get_encoders (McuRoomMedia *self);
 

@@ -32,11 +32,9 @@ struct _McuRooms
   GHashTable *rooms; /* id -> McuRoom */
   guint max_rooms;
   guint max_participants;
-  GStrv ice_addresses;
+  McuMediaOptions media; /* owns its ice_addresses */
   char *store_path;      /* where the rooms are kept, or NULL */
   McuPeerStats departed; /* what sites that left had counted */
-  guint jitter_ms;
-  gboolean share_encoders;
 };
 
 enum
@@ -90,7 +88,7 @@ mcu_rooms_finalize (GObject *object)
   McuRooms *self = MCU_ROOMS (object);
 
   g_hash_table_unref (self->rooms);
-  g_strfreev (self->ice_addresses);
+  g_strfreev (self->media.ice_addresses);
   g_free (self->store_path);
 
   G_OBJECT_CLASS (mcu_rooms_parent_class)->finalize (object);
@@ -138,8 +136,8 @@ mcu_rooms_new (guint max_rooms, guint max_participants)
 
   self->max_rooms = max_rooms;
   self->max_participants = max_participants;
-  self->jitter_ms = 40;
-  self->share_encoders = TRUE;
+  self->media.jitter_ms = 40;
+  self->media.share_encoders = TRUE;
   return self;
 }
 
@@ -235,23 +233,19 @@ mcu_rooms_load (McuRooms *self, const char *path, GError **error)
 /**
  * mcu_rooms_set_media_options:
  * @self: the registry
- * @ice_addresses: (nullable): the local addresses ICE offers; %NULL for all
- * @jitter_ms: the jitter buffer of each site's incoming audio
- * @share_encoders: whether listeners share encoders (%FALSE only to
- *   measure the per-listener design)
+ * @options: ICE addresses, jitter buffer, FEC, shared encoders (%FALSE only
+ *   to measure the per-listener design); copied
  *
- * Applies to sites that join from now on.
+ * Applies to rooms whose media starts from now on.
  */
 void
-mcu_rooms_set_media_options (McuRooms *self, const char *const *ice_addresses, guint jitter_ms,
-                             gboolean share_encoders)
+mcu_rooms_set_media_options (McuRooms *self, const McuMediaOptions *options)
 {
   g_return_if_fail (MCU_IS_ROOMS (self));
 
-  g_strfreev (self->ice_addresses);
-  self->ice_addresses = g_strdupv ((char **) ice_addresses);
-  self->jitter_ms = jitter_ms;
-  self->share_encoders = share_encoders;
+  g_strfreev (self->media.ice_addresses);
+  self->media = *options;
+  self->media.ice_addresses = g_strdupv (options->ice_addresses);
 }
 
 static gboolean
@@ -791,7 +785,7 @@ mcu_rooms_join (McuRooms *self, const char *room_id, const char *token, const ch
     {
       TalkingTarget *target = g_new0 (TalkingTarget, 1);
 
-      room->media = mcu_room_media_new (room->id, self->share_encoders, &media_error);
+      room->media = mcu_room_media_new (room->id, &self->media, &media_error);
       if (room->media == NULL)
         {
           g_free (target);
@@ -802,8 +796,7 @@ mcu_rooms_join (McuRooms *self, const char *room_id, const char *token, const ch
       g_signal_connect_data (room->media, "talking", G_CALLBACK (on_talking), target,
                              talking_target_free, 0);
     }
-  peer = mcu_room_media_add_peer (room->media, (const char *const *) self->ice_addresses,
-                                  self->jitter_ms, &media_error);
+  peer = mcu_room_media_add_peer (room->media, &media_error);
   if (peer == NULL)
     {
       if (g_hash_table_size (room->participants) == 0)

@@ -49,8 +49,7 @@ G_DECLARE_FINAL_TYPE (McuRooms, mcu_rooms, MCU, ROOMS, GObject)
 
 McuRooms *mcu_rooms_new (guint max_rooms, guint max_participants);
 gboolean mcu_rooms_load (McuRooms *self, const char *path, GError **error);
-void mcu_rooms_set_media_options (McuRooms *self, const char *const *ice_addresses, guint jitter_ms,
-                                  gboolean share_encoders);
+void mcu_rooms_set_media_options (McuRooms *self, const McuMediaOptions *options);
 McuRoom *mcu_rooms_create (McuRooms *self, const char *id, const char *name, guint max_participants,
                            GError **error);
 McuRoom *mcu_rooms_lookup (McuRooms *self, const char *id);

@@ -169,9 +169,9 @@ finish (HnTestProcess *process)
 static void
 test_chromium_joins (Fixture *f, gconstpointer data)
 {
-  g_autofree char *wav = write_tone (f, 550, 10);
+  g_autofree char *wav = write_tone (f, 550, 60);
   g_autofree char *url = g_strdup_printf (
-      "%s/join/r1?token=%s&autojoin=1&name=Tr%%C3%%ACnh%%20duy%%E1%%BB%%87t&unit=26",
+      "%s/join/r1?token=%s&autojoin=1&processing=0&name=Tr%%C3%%ACnh%%20duy%%E1%%BB%%87t&unit=26",
       hn_test_daemon_get_url (f->daemon), f->token);
   g_autoptr (GError) error = NULL;
   g_autoptr (HnTestChromium) chromium = hn_test_chromium_start (url, wav, &error);
@@ -199,6 +199,15 @@ test_chromium_joins (Fixture *f, gconstpointer data)
   hearing = hn_test_chromium_wait_for_line (chromium, HN_TEST_CHROMIUM_STATUS, 30000, hears_audio,
                                             NULL);
   g_assert_nonnull (hearing);
+  {
+    g_autofree char *room_url
+        = g_strconcat (hn_test_daemon_get_url (f->daemon), "/api/v1/rooms/r1", NULL);
+    const char *headers[] = { "Authorization", "Bearer " KEY, NULL };
+    g_autoptr (HnTestResponse) room = hn_test_request ("GET", room_url, headers, NULL, NULL, 0);
+
+    /* what the mcu sees of each site, for a failure's log */
+    g_test_message ("room: %s", room->body);
+  }
   finish (a);
   finish (b);
 }

@@ -164,9 +164,9 @@ wait_for_site (Fixture *f, const char *name)
 static void
 test_everyone_but_itself (Fixture *f, gconstpointer data)
 {
-  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 8, "660,880", "440");
-  g_autoptr (HnTestProcess) b = endpoint (f, "B", 660, 8, "440,880", "660");
-  g_autoptr (HnTestProcess) c = endpoint (f, "C", 880, 8, "440,660", "880");
+  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 12, "660,880", "440");
+  g_autoptr (HnTestProcess) b = endpoint (f, "B", 660, 12, "440,880", "660");
+  g_autoptr (HnTestProcess) c = endpoint (f, "C", 880, 12, "440,660", "880");
   g_autoptr (JsonObject) ra = report_of (a, TRUE);
   g_autoptr (JsonObject) rb = report_of (b, TRUE);
   g_autoptr (JsonObject) rc = report_of (c, TRUE);
@@ -179,15 +179,15 @@ test_everyone_but_itself (Fixture *f, gconstpointer data)
 static void
 test_mute (Fixture *f, gconstpointer data)
 {
-  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 30, NULL, NULL);
-  g_autoptr (HnTestProcess) c = endpoint (f, "C", 880, 30, NULL, NULL);
+  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 60, NULL, NULL);
+  g_autoptr (HnTestProcess) c = endpoint (f, "C", 880, 60, NULL, NULL);
   g_autofree char *c_id = wait_for_site (f, "C");
   g_autofree char *mute = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/mute", c_id);
 
   /* muted: a listener hears A and not C */
   {
     g_autoptr (HnTestResponse) r = call (f, "POST", mute, "{\"audio\":true}");
-    g_autoptr (HnTestProcess) listener = endpoint (f, "L1", 0, 4, "440", "880");
+    g_autoptr (HnTestProcess) listener = endpoint (f, "L1", 0, 10, "440", "880");
     g_autoptr (JsonObject) report = NULL;
 
     g_assert_cmpuint (r->status, ==, 200);
@@ -196,7 +196,7 @@ test_mute (Fixture *f, gconstpointer data)
   /* unmuted: C is back */
   {
     g_autoptr (HnTestResponse) r = call (f, "POST", mute, "{\"audio\":false}");
-    g_autoptr (HnTestProcess) listener = endpoint (f, "L2", 0, 4, "440,880", NULL);
+    g_autoptr (HnTestProcess) listener = endpoint (f, "L2", 0, 10, "440,880", NULL);
     g_autoptr (JsonObject) report = NULL;
 
     g_assert_cmpuint (r->status, ==, 200);
@@ -211,8 +211,8 @@ test_site_killed (Fixture *f, gconstpointer data)
   g_autofree char *events_url
       = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/events", hn_test_daemon_get_port (f->daemon));
   g_autoptr (HnTestSocket) events = hn_test_socket_connect (events_url, KEY, &error);
-  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 10, "660", NULL);
-  g_autoptr (HnTestProcess) b = endpoint (f, "B", 660, 10, "440", NULL);
+  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 14, "660", NULL);
+  g_autoptr (HnTestProcess) b = endpoint (f, "B", 660, 14, "440", NULL);
   g_autoptr (HnTestProcess) c = endpoint (f, "C", 880, 30, NULL, NULL);
   g_autofree char *c_id = wait_for_site (f, "C");
   g_autoptr (JsonObject) ra = NULL, rb = NULL, left = NULL;
@@ -244,8 +244,8 @@ static void
 test_mcu_restarts (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 16, "660", NULL);
-  g_autoptr (HnTestProcess) b = endpoint (f, "B", 660, 16, "440", NULL);
+  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 20, "660", NULL);
+  g_autoptr (HnTestProcess) b = endpoint (f, "B", 660, 20, "440", NULL);
   g_autofree char *a_id = wait_for_site (f, "A");
   g_autofree char *b_id = wait_for_site (f, "B");
   g_autoptr (JsonObject) ra = NULL, rb = NULL;

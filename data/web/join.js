@@ -17,6 +17,10 @@
  *   /join/r1?token=T&autojoin=1&name=Điểm%20cầu%20thử&unit=TEST-1
  *   (Chromium needs --autoplay-policy=no-user-gesture-required to play
  *   the mix without a click; the stats below count packets regardless.)
+ * - `?processing=0` asks for the microphone without echo cancellation, noise
+ *   suppression and gain control: for rooms with their own audio processor,
+ *   and for tests, whose fake microphone the echo canceller would otherwise
+ *   suppress as soon as the room's mix plays.
  * - Every second, from page load on, the page logs ONE console line:
  *
  *     HOINGHI-STATUS {"state":"joined","participant":"…",…}
@@ -657,6 +661,14 @@
   async function getMicrophone() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       throw Object.assign(new Error('insecure'), { name: 'SecurityError' });
+    }
+    // A room whose own sound system cancels echo (and a test's fake
+    // microphone, which the browser's echo canceller would take for echo of
+    // what it plays) asks for the raw microphone with ?processing=0.
+    if (params.get('processing') === '0') {
+      return navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+      });
     }
     return navigator.mediaDevices.getUserMedia({ audio: true });
   }
