@@ -27,6 +27,9 @@
 #include "libhoinghi/hn-health.h"
 #include "libhoinghi/hn-i18n.h"
 
+/* How long a check waits for the first audio after joining. */
+#define FIRST_AUDIO_WAIT_S 30
+
 #define DEFAULT_MCU_URL "http://127.0.0.1:8443"
 #define NAME_MAX_CHARS 100
 #define UNIT_MAX_CHARS 16
@@ -77,6 +80,8 @@ typedef struct
   gboolean ended;
   EpSessionEnd end;
   guint join_timer;
+  guint audio_poll;
+  gint64 audio_deadline;
   guint duration_timer;
 } Run;
 
@@ -219,6 +224,32 @@ on_duration_done (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The check listens for --duration from the first audio, so that a slow
+ * set-up (a loaded machine, a long ICE) does not eat into what is
+ * analysed; audio that never comes ends the check after
+ * FIRST_AUDIO_WAIT_S. */
+static gboolean
+on_audio_poll (gpointer user_data)
+{
+  Run *run = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (ep_analyser_get_first_audio_ms (run->analyser) < 0)
+    {
+      if (now < run->audio_deadline)
+        return G_SOURCE_CONTINUE;
+      run->audio_poll = 0;
+      on_duration_done (run);
+      return G_SOURCE_REMOVE;
+    }
+  run->audio_poll = 0;
+  /* The tones count over the second half of the check: the first is the
+   * time the mix needs to settle. */
+  ep_analyser_set_tone_window (run->analyser, now + run->options->duration * G_USEC_PER_SEC / 2);
+  run->duration_timer = g_timeout_add_seconds (run->options->duration, on_duration_done, run);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_joined (EpSession *session, const char *participant, gpointer user_data)
 {
@@ -235,10 +266,8 @@ on_joined (EpSession *session, const char *participant, gpointer user_data)
     return;
   run->joined = TRUE;
   g_clear_handle_id (&run->join_timer, g_source_remove);
-  /* The tones count over the second half of the check: the first is the
-   * time the mix needs to settle. */
-  ep_analyser_set_tone_window (run->analyser, now + run->options->duration * G_USEC_PER_SEC / 2);
-  run->duration_timer = g_timeout_add_seconds (run->options->duration, on_duration_done, run);
+  run->audio_deadline = now + FIRST_AUDIO_WAIT_S * G_USEC_PER_SEC;
+  run->audio_poll = g_timeout_add (100, on_audio_poll, run);
 }
 
 static gboolean
@@ -418,6 +447,7 @@ run_session (const Options *o)
   g_source_remove (sigterm);
   g_clear_handle_id (&run.join_timer, g_source_remove);
   g_clear_handle_id (&run.duration_timer, g_source_remove);
+  g_clear_handle_id (&run.audio_poll, g_source_remove);
   g_signal_handlers_disconnect_by_data (session, &run);
   if (o->check)
     print_report (&run);
@@ -460,7 +490,7 @@ main (int argc, char **argv)
     { "check", 0, 0, G_OPTION_ARG_NONE, &o.check,
       N_ ("Analyse the received audio instead of playing it and print a JSON report"), NULL },
     { "duration", 'd', 0, G_OPTION_ARG_INT, &o.duration,
-      N_ ("With --check: stay SECONDS after joining (default 10)"), N_ ("SECONDS") },
+      N_ ("With --check: listen SECONDS from the first audio (default 10)"), N_ ("SECONDS") },
     { "expect-tones", 0, 0, G_OPTION_ARG_STRING, &o.expect_tones,
       N_ ("With --check: fail unless these tones are heard"), N_ ("HZ,…") },
     { "expect-absent", 0, 0, G_OPTION_ARG_STRING, &o.expect_absent,

@@ -124,7 +124,7 @@ endpoint (Fixture *f, const char *name, guint tone, const char *expect)
                          name_arg,
                          "--unit=26",
                          "--check",
-                         "--duration=8",
+                         "--duration=12",
                          tone_arg,
                          expect_arg,
                          NULL };
