@@ -384,7 +384,7 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
   McuApi *self = MCU_API (user_data);
   g_autoptr (GString) text = g_string_new (NULL);
   struct rusage usage;
-  McuPeerStats stats;
+  McuTotals totals;
   double cpu = 0;
   g_autoptr (GError) error = NULL;
 
@@ -399,7 +399,7 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
       hn_http_respond_method_not_allowed (msg, "GET");
       return;
     }
-  mcu_rooms_sum_stats (self->rooms, &stats);
+  mcu_rooms_get_totals (self->rooms, &totals);
   if (getrusage (RUSAGE_SELF, &usage) == 0)
     cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec
           + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
@@ -434,10 +434,10 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
                           "# HELP process_cpu_seconds_total CPU time of the mcu.\n"
                           "# TYPE process_cpu_seconds_total counter\n"
                           "process_cpu_seconds_total %.3f\n",
-                          mcu_rooms_count (self->rooms), mcu_rooms_count_participants (self->rooms),
-                          mcu_rooms_count_encoders (self->rooms), stats.packets_received,
-                          stats.packets_lost, stats.packets_sent, stats.jitter_ms,
-                          self->subscribers->len, self->events_sent, cpu);
+                          mcu_rooms_count (self->rooms), totals.participants, totals.encoders,
+                          totals.media.packets_received, totals.media.packets_lost,
+                          totals.media.packets_sent, totals.media.jitter_ms, self->subscribers->len,
+                          self->events_sent, cpu);
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8",
                                     SOUP_MEMORY_COPY, text->str, text->len);

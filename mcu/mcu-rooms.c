@@ -932,69 +932,40 @@ mcu_rooms_mute (McuRooms *self, const char *room_id, const char *participant_id,
 }
 
 /**
- * mcu_rooms_count_participants:
+ * mcu_rooms_get_totals:
  * @self: the registry
- *
- * Returns: the sites in all rooms
- */
-guint
-mcu_rooms_count_participants (McuRooms *self)
-{
-  g_autoptr (GPtrArray) rooms = mcu_rooms_list (self);
-  guint count = 0;
-
-  for (guint i = 0; i < rooms->len; i++)
-    count += g_hash_table_size (((McuRoom *) rooms->pdata[i])->participants);
-  return count;
-}
-
-/**
- * mcu_rooms_count_encoders:
- * @self: the registry
- *
- * Returns: the Opus encoders running in all rooms
- */
-guint
-mcu_rooms_count_encoders (McuRooms *self)
-{
-  g_autoptr (GPtrArray) rooms = mcu_rooms_list (self);
-  guint count = 0;
-
-  for (guint i = 0; i < rooms->len; i++)
-    if (((McuRoom *) rooms->pdata[i])->media != NULL)
-      count += mcu_room_media_get_encoders (((McuRoom *) rooms->pdata[i])->media);
-  return count;
-}
-
-/**
- * mcu_rooms_sum_stats:
- * @self: the registry
- * @total: (out caller-allocates): packets received, lost and sent by every
- *   site since the start (those gone included); jitter_ms the worst
- *   connected site's; bitrate_kbps summed over the connected sites
+ * @totals: (out caller-allocates): sites and Opus encoders in all rooms; RTP
+ *   packets received, lost and sent by every site since the start (those
+ *   gone included), the worst connected site's jitter, the sum of their
+ *   bitrates
  */
 void
-mcu_rooms_sum_stats (McuRooms *self, McuPeerStats *total)
+mcu_rooms_get_totals (McuRooms *self, McuTotals *totals)
 {
   g_autoptr (GPtrArray) rooms = mcu_rooms_list (self);
 
-  *total = self->departed;
+  memset (totals, 0, sizeof *totals);
+  totals->media = self->departed;
   for (guint i = 0; i < rooms->len; i++)
     {
+      McuRoom *room = rooms->pdata[i];
       GHashTableIter iter;
       gpointer value;
 
-      g_hash_table_iter_init (&iter, ((McuRoom *) rooms->pdata[i])->participants);
+      totals->participants += g_hash_table_size (room->participants);
+      if (room->media != NULL)
+        totals->encoders += mcu_room_media_get_encoders (room->media);
+      g_hash_table_iter_init (&iter, room->participants);
       while (g_hash_table_iter_next (&iter, NULL, &value))
         {
           McuPeerStats stats;
 
           mcu_peer_get_stats (((McuParticipant *) value)->peer, &stats);
-          total->packets_received += stats.packets_received;
-          total->packets_lost += stats.packets_lost;
-          total->packets_sent += stats.packets_sent;
-          total->bitrate_kbps += stats.bitrate_kbps;
-          total->jitter_ms = MAX (total->jitter_ms, stats.jitter_ms);
+          totals->media.packets_received += stats.packets_received;
+          totals->media.packets_lost += stats.packets_lost;
+          totals->media.packets_sent += stats.packets_sent;
+          totals->media.bitrate_kbps += stats.bitrate_kbps;
+          totals->media.jitter_ms = MAX (totals->media.jitter_ms, stats.jitter_ms);
         }
     }
 }

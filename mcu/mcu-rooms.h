@@ -41,6 +41,14 @@ typedef enum
   MCU_JOIN_ERROR_MEDIA,
 } McuJoinError;
 
+/* What /metrics shows of all rooms. */
+typedef struct
+{
+  guint participants;
+  guint encoders;
+  McuPeerStats media;
+} McuTotals;
+
 #define MCU_JOIN_ERROR (mcu_join_error_quark ())
 GQuark mcu_join_error_quark (void);
 
@@ -68,9 +76,7 @@ void mcu_rooms_leave (McuRooms *self, const char *room_id, const char *participa
                       const char *reason);
 gboolean mcu_rooms_mute (McuRooms *self, const char *room_id, const char *participant_id,
                          gboolean muted, gboolean by_operator, GError **error);
-guint mcu_rooms_count_participants (McuRooms *self);
-guint mcu_rooms_count_encoders (McuRooms *self);
-void mcu_rooms_sum_stats (McuRooms *self, McuPeerStats *total);
+void mcu_rooms_get_totals (McuRooms *self, McuTotals *totals);
 JsonNode *mcu_participant_to_json (McuParticipant *participant, gboolean with_media);
 
 G_END_DECLS

@@ -8,62 +8,32 @@
 #include <string.h>
 
 #include "libhoinghi/hn-http.h"
+#include "support/hn-test-mcu.h"
 #include "support/hn-test.h"
 
-#define KEY "cle-de-test-0123456789abcdef"
+#define KEY HN_TEST_MCU_KEY
 
 typedef struct
 {
-  HnTestDaemon *daemon;
-  char *dir;
+  HnTestMcu *mcu;
 } Fixture;
 
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *key_file = NULL;
-  g_autofree char *key_arg = NULL;
-
-  f->dir = hn_test_make_tmpdir ("mcu-key");
-  key_file = g_build_filename (f->dir, "key", NULL);
-  g_assert_true (g_file_set_contents (key_file, KEY "\n", -1, NULL));
-  key_arg = g_strdup_printf ("--api-key-file=%s", key_file);
-  {
-    const char *args[] = { key_arg, NULL };
-
-    f->daemon = hn_test_daemon_start ("mcu/hoinghi-mcu", args, &error);
-  }
-  g_assert_no_error (error);
+  f->mcu = hn_test_mcu_start (NULL);
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGTERM, 10000), ==, 0);
-  hn_test_daemon_free (f->daemon);
-  hn_test_remove_tree (f->dir);
-  g_free (f->dir);
+  hn_test_mcu_free (f->mcu);
 }
 
 static HnTestResponse *
 call (Fixture *f, const char *method, const char *path, const char *key, const char *body)
 {
-  g_autofree char *url = g_strconcat (hn_test_daemon_get_url (f->daemon), path, NULL);
-  g_autofree char *auth = key != NULL ? g_strconcat ("Bearer ", key, NULL) : NULL;
-  const char *headers[] = { "Authorization", auth, NULL };
-
-  return hn_test_request (method, url, auth != NULL ? headers : NULL,
-                          body != NULL ? "application/json" : NULL, body, -1);
-}
-
-static JsonObject *
-object_of (HnTestResponse *r)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-
-  g_assert_true (json_parser_load_from_data (parser, r->body, -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+  return hn_test_mcu_call (f->mcu, method, path, key, body);
 }
 
 static void
@@ -98,11 +68,11 @@ test_rooms (Fixture *f, gconstpointer data)
   g_autoptr (HnTestResponse) metrics = call (f, "GET", "/metrics", KEY, NULL);
   g_autoptr (HnTestResponse) gone = NULL;
   g_autoptr (HnTestResponse) after = NULL;
-  g_autoptr (JsonObject) room = object_of (created);
-  g_autoptr (JsonObject) second = object_of (other);
-  g_autoptr (JsonObject) rooms = object_of (list);
-  g_autoptr (JsonObject) shown = object_of (one);
-  g_autoptr (JsonObject) locked = object_of (lock);
+  g_autoptr (JsonObject) room = hn_test_json_object (created->body);
+  g_autoptr (JsonObject) second = hn_test_json_object (other->body);
+  g_autoptr (JsonObject) rooms = hn_test_json_object (list->body);
+  g_autoptr (JsonObject) shown = hn_test_json_object (one->body);
+  g_autoptr (JsonObject) locked = hn_test_json_object (lock->body);
 
   g_assert_cmpuint (created->status, ==, 201);
   g_assert_cmpstr (soup_message_headers_get_one (created->headers, "Location"), ==,
@@ -153,7 +123,7 @@ test_hostile (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr (HnTestResponse) r = call (f, cases[i].method, cases[i].path, KEY, cases[i].body);
-      g_autoptr (JsonObject) answer = object_of (r);
+      g_autoptr (JsonObject) answer = hn_test_json_object (r->body);
 
       g_test_message ("%s %s %s → %u", cases[i].method, cases[i].path,
                       cases[i].body != NULL ? cases[i].body : "", r->status);
@@ -162,7 +132,7 @@ test_hostile (Fixture *f, gconstpointer data)
     }
   {
     g_autoptr (HnTestResponse) list = call (f, "GET", "/api/v1/rooms", KEY, NULL);
-    g_autoptr (JsonObject) rooms = object_of (list);
+    g_autoptr (JsonObject) rooms = hn_test_json_object (list->body);
 
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (rooms, "items")), ==, 0);
   }
@@ -212,8 +182,8 @@ static void
 test_events (Fixture *f, gconstpointer data)
 {
   g_autoptr (SoupSession) session = hn_http_session_new (30);
-  g_autofree char *url
-      = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/events", hn_test_daemon_get_port (f->daemon));
+  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/events",
+                                          hn_test_daemon_get_port (f->mcu->daemon));
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
   g_autoptr (SoupMessage) refused_msg = soup_message_new ("GET", url);
   Listener listener

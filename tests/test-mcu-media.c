@@ -11,120 +11,55 @@
 
 #include "support/hn-test-process.h"
 #include "support/hn-test-socket.h"
+#include "support/hn-test-mcu.h"
 #include "support/hn-test.h"
 
-#define KEY "cle-de-test-0123456789abcdef"
+#define KEY HN_TEST_MCU_KEY
 #define WAIT_MS 10000
 
 typedef struct
 {
-  HnTestDaemon *daemon;
-  char *dir;
+  HnTestMcu *mcu;
   char *token;
 } Fixture;
 
 static HnTestResponse *
 call (Fixture *f, const char *method, const char *path, const char *body)
 {
-  g_autofree char *url = g_strconcat (hn_test_daemon_get_url (f->daemon), path, NULL);
-  const char *headers[] = { "Authorization", "Bearer " KEY, NULL };
-
-  return hn_test_request (method, url, headers, body != NULL ? "application/json" : NULL, body, -1);
-}
-
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, text, -1, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  return root != NULL && JSON_NODE_HOLDS_OBJECT (root)
-             ? json_object_ref (json_node_get_object (root))
-             : NULL;
+  return hn_test_mcu_call (f->mcu, method, path, KEY, body);
 }
 
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *key_file = NULL, *key_arg = NULL;
-  g_autoptr (HnTestResponse) created = NULL;
-  g_autoptr (JsonObject) room = NULL;
-
-  f->dir = hn_test_make_tmpdir ("mcu-media");
-  key_file = g_build_filename (f->dir, "key", NULL);
-  g_assert_true (g_file_set_contents (key_file, KEY "\n", -1, NULL));
-  key_arg = g_strdup_printf ("--api-key-file=%s", key_file);
-  {
-    const char *args[] = { key_arg, NULL };
-
-    f->daemon = hn_test_daemon_start ("mcu/hoinghi-mcu", args, &error);
-  }
-  g_assert_no_error (error);
-  created = call (f, "POST", "/api/v1/rooms", "{\"id\":\"r1\",\"name\":\"Giao ban\"}");
-  g_assert_cmpuint (created->status, ==, 201);
-  room = parse_object (created->body);
-  f->token = g_strdup (json_object_get_string_member (room, "join_token"));
+  f->mcu = hn_test_mcu_start (NULL);
+  f->token = hn_test_mcu_create_room (f->mcu, "{\"id\":\"r1\",\"name\":\"Giao ban\"}");
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGTERM, 10000), ==, 0);
-  hn_test_daemon_free (f->daemon);
-  hn_test_remove_tree (f->dir);
-  g_free (f->dir);
+  hn_test_mcu_free (f->mcu);
   g_free (f->token);
 }
 
-/* An endpoint sending @tone (0: none) and checking for @seconds that it
- * hears @expect and not @absent (comma lists, or NULL). */
+/* A site sending @tone (0: silence), listening @seconds for @expect and
+ * not @absent (comma lists, or NULL). */
 static HnTestProcess *
 endpoint (Fixture *f, const char *name, guint tone, guint seconds, const char *expect,
           const char *absent)
 {
-  g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) error = NULL;
-  HnTestProcess *process;
-
-  g_ptr_array_add (args, g_strdup ("endpoints/hoinghi-endpoint"));
-  g_ptr_array_add (args, g_strdup_printf ("--mcu=%s", hn_test_daemon_get_url (f->daemon)));
-  g_ptr_array_add (args, g_strdup ("--room=r1"));
-  g_ptr_array_add (args, g_strdup_printf ("--token=%s", f->token));
-  g_ptr_array_add (args, g_strdup_printf ("--name=%s", name));
-  g_ptr_array_add (args, g_strdup ("--unit=26"));
-  g_ptr_array_add (args, g_strdup ("--check"));
-  g_ptr_array_add (args, g_strdup_printf ("--duration=%u", seconds));
-  if (tone != 0)
-    g_ptr_array_add (args, g_strdup_printf ("--test-tone=%u", tone));
-  else
-    g_ptr_array_add (args, g_strdup ("--silent"));
-  if (expect != NULL)
-    g_ptr_array_add (args, g_strdup_printf ("--expect-tones=%s", expect));
-  if (absent != NULL)
-    g_ptr_array_add (args, g_strdup_printf ("--expect-absent=%s", absent));
-  g_ptr_array_add (args, NULL);
-  process = hn_test_process_start ((const char *const *) args->pdata, &error);
-  g_assert_no_error (error);
-  return process;
+  return hn_test_mcu_endpoint (f->mcu, f->token, name, tone, seconds, expect, absent);
 }
 
 /* Waits for the endpoint's report; asserts that its expectations held. */
 static JsonObject *
-report_of (HnTestProcess *process, gboolean expect_ok)
+report_of (HnTestProcess *process)
 {
-  JsonObject *report;
+  int status;
+  JsonObject *report = hn_test_endpoint_report (process, &status);
 
-  g_assert_true (hn_test_process_wait (process, 60000));
-  g_test_message ("endpoint said: %s", hn_test_process_get_stdout (process));
-  if (hn_test_process_get_status (process) != (expect_ok ? 0 : 1))
-    g_test_message ("endpoint's log: %s", hn_test_process_get_stderr (process));
-  g_assert_cmpint (hn_test_process_get_status (process), ==, expect_ok ? 0 : 1);
-  report = parse_object (hn_test_process_get_stdout (process));
-  g_assert_nonnull (report);
+  g_assert_cmpint (status, ==, 0);
   return report;
 }
 
@@ -132,7 +67,7 @@ static guint
 participant_count (Fixture *f)
 {
   g_autoptr (HnTestResponse) r = call (f, "GET", "/api/v1/rooms/r1", NULL);
-  g_autoptr (JsonObject) room = parse_object (r->body);
+  g_autoptr (JsonObject) room = hn_test_json_object (r->body);
 
   return json_array_get_length (json_object_get_array_member (room, "participants"));
 }
@@ -146,7 +81,7 @@ wait_for_site (Fixture *f, const char *name)
   while (g_get_monotonic_time () < deadline)
     {
       g_autoptr (HnTestResponse) r = call (f, "GET", "/api/v1/rooms/r1", NULL);
-      g_autoptr (JsonObject) room = parse_object (r->body);
+      g_autoptr (JsonObject) room = hn_test_json_object (r->body);
       JsonArray *sites = json_object_get_array_member (room, "participants");
 
       for (guint i = 0; i < json_array_get_length (sites); i++)
@@ -167,9 +102,9 @@ test_everyone_but_itself (Fixture *f, gconstpointer data)
   g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 12, "660,880", "440");
   g_autoptr (HnTestProcess) b = endpoint (f, "B", 660, 12, "440,880", "660");
   g_autoptr (HnTestProcess) c = endpoint (f, "C", 880, 12, "440,660", "880");
-  g_autoptr (JsonObject) ra = report_of (a, TRUE);
-  g_autoptr (JsonObject) rb = report_of (b, TRUE);
-  g_autoptr (JsonObject) rc = report_of (c, TRUE);
+  g_autoptr (JsonObject) ra = report_of (a);
+  g_autoptr (JsonObject) rb = report_of (b);
+  g_autoptr (JsonObject) rc = report_of (c);
   g_autoptr (HnTestResponse) metrics = call (f, "GET", "/metrics", NULL);
 
   g_assert_cmpint (json_object_get_int_member (ra, "time_to_first_audio_ms"), >, 0);
@@ -191,7 +126,7 @@ test_mute (Fixture *f, gconstpointer data)
     g_autoptr (JsonObject) report = NULL;
 
     g_assert_cmpuint (r->status, ==, 200);
-    report = report_of (listener, TRUE);
+    report = report_of (listener);
   }
   /* unmuted: C is back */
   {
@@ -200,7 +135,7 @@ test_mute (Fixture *f, gconstpointer data)
     g_autoptr (JsonObject) report = NULL;
 
     g_assert_cmpuint (r->status, ==, 200);
-    report = report_of (listener, TRUE);
+    report = report_of (listener);
   }
 }
 
@@ -208,8 +143,7 @@ static void
 test_site_killed (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *events_url
-      = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/events", hn_test_daemon_get_port (f->daemon));
+  g_autofree char *events_url = hn_test_mcu_ws_url (f->mcu, "/api/v1/events");
   g_autoptr (HnTestSocket) events = hn_test_socket_connect (events_url, KEY, &error);
   /* A outlasts B, so that B hears A for the whole of its run */
   g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 20, "660", NULL);
@@ -221,8 +155,8 @@ test_site_killed (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_usleep (3 * G_USEC_PER_SEC);
   hn_test_process_kill (c, SIGKILL);
-  ra = report_of (a, TRUE);
-  rb = report_of (b, TRUE);
+  ra = report_of (a);
+  rb = report_of (b);
   /* B heard A throughout, C's death included; A heard B until B left */
   g_assert_cmpint (json_object_get_int_member (rb, "max_gap_ms"), <=, 60);
   {
@@ -258,11 +192,11 @@ test_mcu_restarts (Fixture *f, gconstpointer data)
   g_autoptr (JsonObject) ra = NULL, rb = NULL;
 
   g_usleep (2 * G_USEC_PER_SEC);
-  g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGTERM, 10000), ==, 0);
-  g_assert_true (hn_test_daemon_restart (f->daemon, &error));
+  g_assert_cmpint (hn_test_daemon_stop (f->mcu->daemon, SIGTERM, 10000), ==, 0);
+  g_assert_true (hn_test_daemon_restart (f->mcu->daemon, &error));
   g_assert_no_error (error);
-  ra = report_of (a, TRUE);
-  rb = report_of (b, TRUE);
+  ra = report_of (a);
+  rb = report_of (b);
   g_assert_cmpint (json_object_get_int_member (ra, "reconnects"), >=, 1);
   g_assert_cmpint (json_object_get_int_member (rb, "reconnects"), >=, 1);
 }

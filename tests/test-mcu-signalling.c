@@ -10,15 +10,15 @@
 #include <string.h>
 
 #include "support/hn-test-socket.h"
+#include "support/hn-test-mcu.h"
 #include "support/hn-test.h"
 
-#define KEY "cle-de-test-0123456789abcdef"
+#define KEY HN_TEST_MCU_KEY
 #define WAIT_MS 10000
 
 typedef struct
 {
-  HnTestDaemon *daemon;
-  char *dir;
+  HnTestMcu *mcu;
   char *token; /* room "r1", max 3 sites */
   char *ws_url;
 } Fixture;
@@ -26,67 +26,25 @@ typedef struct
 static HnTestResponse *
 call (Fixture *f, const char *method, const char *path, const char *body)
 {
-  g_autofree char *url = g_strconcat (hn_test_daemon_get_url (f->daemon), path, NULL);
-  const char *headers[] = { "Authorization", "Bearer " KEY, NULL };
-
-  return hn_test_request (method, url, headers, body != NULL ? "application/json" : NULL, body, -1);
-}
-
-static JsonObject *
-object_of (HnTestResponse *r)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-
-  g_assert_true (json_parser_load_from_data (parser, r->body, -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+  return hn_test_mcu_call (f->mcu, method, path, KEY, body);
 }
 
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *key_file = NULL, *config = NULL;
-  g_autofree char *key_arg = NULL, *config_arg = NULL;
-  g_autoptr (HnTestResponse) created = NULL;
-  g_autoptr (JsonObject) room = NULL;
-
-  f->dir = hn_test_make_tmpdir ("mcu-signalling");
-  key_file = g_build_filename (f->dir, "key", NULL);
-  config = g_build_filename (f->dir, "mcu.conf", NULL);
-  g_assert_true (g_file_set_contents (key_file, KEY "\n", -1, NULL));
-  g_assert_true (g_file_set_contents (config,
-                                      "[mcu]\n"
-                                      "max-message-bytes=16384\n"
-                                      "max-messages-per-second=20\n"
-                                      "join-timeout=2\n"
-                                      "ice-addresses=127.0.0.1\n",
-                                      -1, NULL));
-  key_arg = g_strdup_printf ("--api-key-file=%s", key_file);
-  config_arg = g_strdup_printf ("--config=%s", config);
-  {
-    const char *args[] = { key_arg, config_arg, NULL };
-
-    f->daemon = hn_test_daemon_start ("mcu/hoinghi-mcu", args, &error);
-  }
-  g_assert_no_error (error);
-  created = call (f, "POST", "/api/v1/rooms",
-                  "{\"id\":\"r1\",\"name\":\"Giao ban\",\"max_participants\":3}");
-  g_assert_cmpuint (created->status, ==, 201);
-  room = object_of (created);
-  f->token = g_strdup (json_object_get_string_member (room, "join_token"));
-  f->ws_url = g_strdup_printf ("ws://127.0.0.1:%u/ws", hn_test_daemon_get_port (f->daemon));
+  f->mcu = hn_test_mcu_start ("max-message-bytes=16384\n"
+                              "max-messages-per-second=20\n"
+                              "join-timeout=2\n"
+                              "ice-addresses=127.0.0.1\n");
+  f->token = hn_test_mcu_create_room (
+      f->mcu, "{\"id\":\"r1\",\"name\":\"Giao ban\",\"max_participants\":3}");
+  f->ws_url = hn_test_mcu_ws_url (f->mcu, "/ws");
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  if (f->daemon != NULL)
-    {
-      g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGTERM, 10000), ==, 0);
-      hn_test_daemon_free (f->daemon);
-    }
-  hn_test_remove_tree (f->dir);
-  g_free (f->dir);
+  hn_test_mcu_free (f->mcu);
   g_free (f->token);
   g_free (f->ws_url);
 }
@@ -132,7 +90,7 @@ static guint
 participant_count (Fixture *f)
 {
   g_autoptr (HnTestResponse) r = call (f, "GET", "/api/v1/rooms/r1", NULL);
-  g_autoptr (JsonObject) room = object_of (r);
+  g_autoptr (JsonObject) room = hn_test_json_object (r->body);
 
   g_assert_cmpuint (r->status, ==, 200);
   return json_array_get_length (json_object_get_array_member (room, "participants"));
@@ -200,7 +158,7 @@ test_join_offer (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (json_object_get_string_member (candidate, "candidate"), "127.0.0.1"));
 
   r = call (f, "GET", "/api/v1/rooms/r1", NULL);
-  room = object_of (r);
+  room = hn_test_json_object (r->body);
   site = json_array_get_object_element (json_object_get_array_member (room, "participants"), 0);
   g_assert_cmpstr (json_object_get_string_member (site, "id"), ==,
                    json_object_get_string_member (joined, "participant"));
@@ -244,7 +202,7 @@ test_room_news (Fixture *f, gconstpointer data)
   /* the operator mutes b: everyone hears of it, b cannot unmute itself */
   {
     g_autoptr (HnTestResponse) r = call (f, "POST", mute_path, "{\"audio\":true}");
-    g_autoptr (JsonObject) site = object_of (r);
+    g_autoptr (JsonObject) site = hn_test_json_object (r->body);
 
     g_assert_cmpuint (r->status, ==, 200);
     g_assert_true (json_object_get_boolean_member (site, "muted"));
@@ -480,7 +438,7 @@ test_control_errors (Fixture *f, gconstpointer data)
   g_autofree char *id = NULL;
   g_autoptr (HnTestSocket) site = join (f, "UBND tỉnh", "26", &id);
   g_autofree char *mute = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/mute", id);
-  g_autofree char *url = g_strconcat (hn_test_daemon_get_url (f->daemon), mute, NULL);
+  g_autofree char *url = g_strconcat (hn_test_daemon_get_url (f->mcu->daemon), mute, NULL);
   struct
   {
     const char *method;
@@ -521,16 +479,13 @@ test_sigterm (Fixture *f, gconstpointer data)
   g_autoptr (HnTestSocket) site = join (f, "UBND tỉnh", "26", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (HnTestSocket) events = NULL;
-  g_autofree char *events_url
-      = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/events", hn_test_daemon_get_port (f->daemon));
+  g_autofree char *events_url = hn_test_mcu_ws_url (f->mcu, "/api/v1/events");
   g_autoptr (JsonObject) bye = NULL, left = NULL;
 
   events = hn_test_socket_connect (events_url, KEY, &error);
   g_assert_no_error (error);
   /* hn_test_daemon_stop waits for the exit; the goodbyes were sent before */
-  g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGTERM, 10000), ==, 0);
-  hn_test_daemon_free (f->daemon);
-  f->daemon = NULL;
+  g_assert_cmpint (hn_test_daemon_stop (f->mcu->daemon, SIGTERM, 10000), ==, 0);
   bye = hn_test_socket_expect (site, "bye", WAIT_MS);
   g_assert_nonnull (bye);
   g_assert_cmpstr (json_object_get_string_member (bye, "reason"), ==, "mcu-stopping");
@@ -553,34 +508,34 @@ test_rooms_survive (Fixture *f, gconstpointer data)
   g_autoptr (HnTestResponse) after = NULL;
   g_autoptr (JsonObject) room = NULL;
   g_autofree char *rooms_file
-      = g_build_filename (hn_test_daemon_get_data_dir (f->daemon), "mcu-rooms.json", NULL);
+      = g_build_filename (hn_test_daemon_get_data_dir (f->mcu->daemon), "mcu-rooms.json", NULL);
 
   g_assert_cmpuint (locked->status, ==, 201);
   g_assert_cmpuint (lock->status, ==, 200);
-  g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGKILL, 10000), ==, 128 + SIGKILL);
-  g_assert_true (hn_test_daemon_restart (f->daemon, &error));
+  g_assert_cmpint (hn_test_daemon_stop (f->mcu->daemon, SIGKILL, 10000), ==, 128 + SIGKILL);
+  g_assert_true (hn_test_daemon_restart (f->mcu->daemon, &error));
   g_assert_no_error (error);
   after = call (f, "GET", "/api/v1/rooms/r2", NULL);
   g_assert_cmpuint (after->status, ==, 200);
-  room = object_of (after);
+  room = hn_test_json_object (after->body);
   g_assert_true (json_object_get_boolean_member (room, "locked"));
   {
     g_autoptr (HnTestSocket) site = join (f, "UBND tỉnh", "26", NULL);
   }
 
   /* a damaged file: the mcu refuses to start and says why */
-  g_assert_cmpint (hn_test_daemon_stop (f->daemon, SIGTERM, 10000), ==, 0);
+  g_assert_cmpint (hn_test_daemon_stop (f->mcu->daemon, SIGTERM, 10000), ==, 0);
   g_assert_true (g_file_set_contents (rooms_file, "[{\"id\":\"r1\"}]", -1, NULL));
-  g_assert_false (hn_test_daemon_restart (f->daemon, &error));
+  g_assert_false (hn_test_daemon_restart (f->mcu->daemon, &error));
   g_assert_nonnull (error);
   {
-    g_autofree char *log = hn_test_daemon_get_log (f->daemon);
+    g_autofree char *log = hn_test_daemon_get_log (f->mcu->daemon);
 
     g_assert_nonnull (strstr (log, "mcu-rooms.json"));
   }
   g_assert_true (g_file_set_contents (rooms_file, "[]", -1, NULL));
   g_clear_error (&error);
-  g_assert_true (hn_test_daemon_restart (f->daemon, &error));
+  g_assert_true (hn_test_daemon_restart (f->mcu->daemon, &error));
   g_assert_no_error (error);
 }
 
