@@ -42,6 +42,8 @@ GST_DEBUG_CATEGORY_STATIC (mcu_mix_minus_debug);
 #define RATE 48000
 #define FRAME_DURATION (20 * GST_MSECOND)
 #define MAX_PACKET 1275
+/* How far past its time a frame may still go to the listeners. */
+#define MAX_LATE (60 * GST_MSECOND)
 #define RAW_CAPS "audio/x-raw, format=S16LE, rate=48000, channels=1, layout=interleaved"
 #define OPUS_CAPS "audio/x-opus, rate=48000, channels=1, channel-mapping-family=0"
 
@@ -133,21 +135,29 @@ encoder_free (McuMixMinus *self, OpusEncoder **encoder)
 }
 
 /* Encodes one frame; NULL for a frame that DTX says need not be sent. */
-static GstBuffer *
-encode (McuMixMinus *self, OpusEncoder *encoder, const gint16 *pcm, GstBuffer *timing)
+static gsize
+encode (McuMixMinus *self, OpusEncoder *encoder, const gint16 *pcm, guchar *packet)
 {
-  guchar packet[MAX_PACKET];
-  opus_int32 size = opus_encode (encoder, pcm, (int) self->frame_len, packet, sizeof packet);
+  opus_int32 size = opus_encode (encoder, pcm, (int) self->frame_len, packet, MAX_PACKET);
 
   if (size < 0)
     {
       GST_ELEMENT_ERROR (self, STREAM, ENCODE, ("Could not encode the room's audio."),
                          ("opus_encode: %s", opus_strerror (size)));
-      return NULL;
+      return 0;
     }
-  if (size <= 2)
-    return NULL;
-  GstBuffer *buffer = gst_buffer_new_memdup (packet, (gsize) size);
+  /* 1–2 bytes: a DTX frame, silence the decoder makes up by itself */
+  return size <= 2 ? 0 : size;
+}
+
+/* Each listener gets its own buffer even of the shared packet: 150 buffers
+ * sharing one memory made every listener's thread contend on it (its
+ * parent tracking) for a copy of ~100 bytes saved. */
+static GstBuffer *
+packet_buffer (const guchar *packet, gsize size, GstBuffer *timing)
+{
+  GstBuffer *buffer = gst_buffer_new_memdup (packet, size);
+
   GST_BUFFER_PTS (buffer) = GST_BUFFER_PTS (timing);
   GST_BUFFER_DURATION (buffer) = GST_BUFFER_DURATION (timing);
   return buffer;
@@ -287,7 +297,8 @@ mix_sinks (McuMixMinus *self, GstBuffer *outbuf, GPtrArray *sinks)
 static void
 feed_listeners (McuMixMinus *self, GstBuffer *timing, GArray *contributions, GPtrArray *listeners)
 {
-  g_autoptr (GstBuffer) shared_packet = NULL;
+  guchar shared_packet[MAX_PACKET], own_packet[MAX_PACKET];
+  gsize shared_size = 0;
   gboolean shared_done = FALSE;
   gboolean share;
 
@@ -300,14 +311,16 @@ feed_listeners (McuMixMinus *self, GstBuffer *timing, GArray *contributions, GPt
       GstPad *pad = g_ptr_array_index (listeners, i);
       Listener *listener = g_object_get_qdata (G_OBJECT (pad), listener_quark);
       const gint16 *own = find_own (contributions, listener->index);
-      GstBuffer *packet;
+      gsize size;
 
       if (own != NULL || !share)
         {
           if (listener->own == NULL && (listener->own = encoder_new (self)) == NULL)
             continue;
           mcu_mix_limit (self->pcm, self->sum, own, self->frame_len);
-          packet = encode (self, listener->own, self->pcm, timing);
+          size = encode (self, listener->own, self->pcm, own_packet);
+          if (size > 0)
+            listener_push (self, pad, listener, packet_buffer (own_packet, size, timing));
         }
       else
         {
@@ -319,13 +332,12 @@ feed_listeners (McuMixMinus *self, GstBuffer *timing, GArray *contributions, GPt
               if (self->shared == NULL)
                 self->shared = encoder_new (self);
               if (self->shared != NULL)
-                shared_packet = encode (self, self->shared, self->full, timing);
+                shared_size = encode (self, self->shared, self->full, shared_packet);
               shared_done = TRUE;
             }
-          packet = shared_packet ? gst_buffer_ref (shared_packet) : NULL;
+          if (shared_size > 0)
+            listener_push (self, pad, listener, packet_buffer (shared_packet, shared_size, timing));
         }
-      if (packet != NULL)
-        listener_push (self, pad, listener, packet);
     }
 }
 
@@ -338,6 +350,30 @@ snapshot_pads (GList *pads, gboolean listeners)
     if (!listeners || g_object_get_qdata (l->data, listener_quark) != NULL)
       g_ptr_array_add (array, gst_object_ref (l->data));
   return array;
+}
+
+/* A frame that would leave more than MAX_LATE after its time (the process
+ * was starved, e.g. by many DTLS handshakes at once) is not sent to the
+ * listeners: the room catches up at once instead of playing the backlog
+ * at twice the speed into everyone's jitter buffer. */
+static gboolean
+too_late (McuMixMinus *self, GstBuffer *outbuf)
+{
+  GstAggregator *agg = GST_AGGREGATOR (self);
+  g_autoptr (GstClock) clock = gst_element_get_clock (GST_ELEMENT (self));
+  GstSegment *segment = &GST_AGGREGATOR_PAD (GST_AGGREGATOR_SRC_PAD (self))->segment;
+  GstClockTime running, now, latency;
+
+  if (clock == NULL || !GST_BUFFER_PTS_IS_VALID (outbuf))
+    return FALSE;
+  running = gst_segment_to_running_time (segment, GST_FORMAT_TIME, GST_BUFFER_PTS (outbuf));
+  latency = gst_aggregator_get_latency (agg);
+  now = gst_clock_get_time (clock);
+  if (!GST_CLOCK_TIME_IS_VALID (running) || !GST_CLOCK_TIME_IS_VALID (latency)
+      || now < gst_element_get_base_time (GST_ELEMENT (self)))
+    return FALSE;
+  now -= gst_element_get_base_time (GST_ELEMENT (self));
+  return now > running + GST_BUFFER_DURATION (outbuf) + latency + MAX_LATE;
 }
 
 static GstFlowReturn
@@ -357,9 +393,15 @@ mcu_mix_minus_finish_buffer (GstAggregator *agg, GstBuffer *outbuf)
   GST_OBJECT_UNLOCK (self);
 
   contributions = mix_sinks (self, outbuf, sinks);
-  g_mutex_lock (&self->encode_lock);
-  feed_listeners (self, outbuf, contributions, listeners);
-  g_mutex_unlock (&self->encode_lock);
+  if (too_late (self, outbuf))
+    GST_LOG_OBJECT (self, "frame at %" GST_TIME_FORMAT " too late for the listeners",
+                    GST_TIME_ARGS (GST_BUFFER_PTS (outbuf)));
+  else
+    {
+      g_mutex_lock (&self->encode_lock);
+      feed_listeners (self, outbuf, contributions, listeners);
+      g_mutex_unlock (&self->encode_lock);
+    }
   for (guint i = 0; i < sinks->len; i++)
     mcu_mix_minus_pad_clear_frame (g_ptr_array_index (sinks, i), self->frame_len);
 
