@@ -722,8 +722,13 @@ on_answer_created (GstPromise *promise, gpointer user_data)
       gst_webrtc_session_description_free (answer);
       return;
     }
-  g_signal_emit_by_name (self->webrtc, "set-local-description", answer, NULL);
-  in_main (self, emit_answer, gst_sdp_message_as_text (answer->sdp), g_free);
+  /* webrtcbin 1.22 leaks the description it is given once it is closing:
+   * a session stopping meanwhile (the mcu went away) gives it none */
+  if (!self->stopped)
+    {
+      g_signal_emit_by_name (self->webrtc, "set-local-description", answer, NULL);
+      in_main (self, emit_answer, gst_sdp_message_as_text (answer->sdp), g_free);
+    }
   gst_webrtc_session_description_free (answer);
 }
 

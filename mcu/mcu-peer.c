@@ -135,6 +135,7 @@ on_offer_created (GstPromise *promise, gpointer user_data)
   const GstStructure *reply = gst_promise_get_reply (promise);
   GstWebRTCSessionDescription *offer = NULL;
   g_autofree char *text = NULL;
+  gboolean removed;
 
   if (reply == NULL
       || !gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL))
@@ -144,10 +145,18 @@ on_offer_created (GstPromise *promise, gpointer user_data)
       return;
     }
   gst_promise_unref (promise);
-  g_signal_emit_by_name (self->webrtc, "set-local-description", offer, NULL);
-  text = gst_sdp_message_as_text (offer->sdp);
+  /* webrtcbin 1.22 leaks the description it is given once it is closing:
+   * a site gone meanwhile gets none */
+  g_mutex_lock (&self->lock);
+  removed = self->removed;
+  g_mutex_unlock (&self->lock);
+  if (!removed)
+    {
+      g_signal_emit_by_name (self->webrtc, "set-local-description", offer, NULL);
+      text = gst_sdp_message_as_text (offer->sdp);
+      emit_later (self, SIGNAL_OFFER, 0, text);
+    }
   gst_webrtc_session_description_free (offer);
-  emit_later (self, SIGNAL_OFFER, 0, text);
 }
 
 static void

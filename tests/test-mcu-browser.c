@@ -1,4 +1,5 @@
-/* test-mcu-browser.c: a real browser in a room — headless Chromium joins
+/* test-mcu-browser.c: real browsers in a room — headless Chromium (and
+ * then Firefox) joins
  * through the mcu's page (/join/r1?token=…) with a fake microphone playing
  * a 1000 Hz tone (far from the natives’ tones: the analyser tells tones apart from about 110 Hz),
  * alongside two native endpoints (440 and 660 Hz): the natives hear the browser, and the page
@@ -92,15 +93,19 @@ hears_audio (const char *text, gpointer user_data)
          && json_object_get_double_member_with_default (status, "audioLevel", 0) > 0.01;
 }
 
+/* The browser @data (an HnTestBrowserKind) joins through the page with its
+ * microphone sending 1000 Hz: Chromium's from a WAV, Firefox's own fake
+ * tone is 1 kHz too. */
 static void
-test_chromium_joins (Fixture *f, gconstpointer data)
+test_browser_joins (Fixture *f, gconstpointer data)
 {
-  g_autofree char *wav = write_tone (f, 1000, 60);
+  HnTestBrowserKind kind = GPOINTER_TO_INT (data);
+  g_autofree char *wav = kind == HN_TEST_BROWSER_CHROMIUM ? write_tone (f, 1000, 60) : NULL;
   g_autofree char *url = g_strdup_printf (
       "%s/join/r1?token=%s&autojoin=1&processing=0&name=Tr%%C3%%ACnh%%20duy%%E1%%BB%%87t&unit=26",
       hn_test_daemon_get_url (f->mcu->daemon), f->token);
   g_autoptr (GError) error = NULL;
-  g_autoptr (HnTestChromium) chromium = hn_test_chromium_start (url, wav, &error);
+  g_autoptr (HnTestBrowser) browser = hn_test_browser_start (kind, url, wav, &error);
   g_autofree char *joined = NULL, *hearing = NULL;
   g_autoptr (HnTestProcess) a = NULL, b = NULL;
   g_autoptr (JsonObject) ra = NULL, rb = NULL;
@@ -108,15 +113,14 @@ test_chromium_joins (Fixture *f, gconstpointer data)
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     {
-      g_test_skip ("Chromium is not installed");
+      g_test_skip (error->message);
       return;
     }
   g_assert_no_error (error);
-  joined
-      = hn_test_chromium_wait_for_line (chromium, HN_TEST_CHROMIUM_STATUS, 30000, is_joined, NULL);
+  joined = hn_test_browser_wait_for_line (browser, HN_TEST_BROWSER_STATUS, 30000, is_joined, NULL);
   if (joined == NULL)
     {
-      g_autofree char *log = hn_test_chromium_get_log (chromium);
+      g_autofree char *log = hn_test_browser_get_log (browser);
 
       g_test_message ("%s", log);
     }
@@ -124,8 +128,8 @@ test_chromium_joins (Fixture *f, gconstpointer data)
 
   a = hn_test_mcu_endpoint (f->mcu, f->token, "A", 440, 12, "660,1000", NULL);
   b = hn_test_mcu_endpoint (f->mcu, f->token, "B", 660, 12, "440,1000", NULL);
-  hearing = hn_test_chromium_wait_for_line (chromium, HN_TEST_CHROMIUM_STATUS, 30000, hears_audio,
-                                            NULL);
+  hearing
+      = hn_test_browser_wait_for_line (browser, HN_TEST_BROWSER_STATUS, 30000, hears_audio, NULL);
   g_assert_nonnull (hearing);
   {
     g_autoptr (HnTestResponse) room
@@ -145,7 +149,9 @@ int
 main (int argc, char **argv)
 {
   hn_test_init (&argc, &argv);
-  g_test_add ("/mcu-browser/chromium-joins", Fixture, NULL, fixture_set_up, test_chromium_joins,
-              fixture_tear_down);
+  g_test_add ("/mcu-browser/chromium-joins", Fixture, GINT_TO_POINTER (HN_TEST_BROWSER_CHROMIUM),
+              fixture_set_up, test_browser_joins, fixture_tear_down);
+  g_test_add ("/mcu-browser/firefox-joins", Fixture, GINT_TO_POINTER (HN_TEST_BROWSER_FIREFOX),
+              fixture_set_up, test_browser_joins, fixture_tear_down);
   return g_test_run ();
 }

@@ -139,33 +139,28 @@ test_mute (Fixture *f, gconstpointer data)
   }
 }
 
+/* C is killed without a goodbye while B listens: B hears A throughout.
+ * B joins last, so that no other site's set-up (a DTLS handshake costs the
+ * mcu 0.1–0.2 CPU-s) falls inside what B analyses. */
 static void
 test_site_killed (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *events_url = hn_test_mcu_ws_url (f->mcu, "/api/v1/events");
   g_autoptr (HnTestSocket) events = hn_test_socket_connect (events_url, KEY, &error);
-  /* A outlasts B, so that B hears A for the whole of its run */
-  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 20, "660", NULL);
-  g_autoptr (HnTestProcess) b = endpoint (f, "B", 660, 14, "440", NULL);
-  g_autoptr (HnTestProcess) c = endpoint (f, "C", 880, 30, NULL, NULL);
+  g_autoptr (HnTestProcess) a = endpoint (f, "A", 440, 60, NULL, NULL);
+  g_autoptr (HnTestProcess) c = endpoint (f, "C", 880, 60, NULL, NULL);
+  g_autofree char *a_id = wait_for_site (f, "A");
   g_autofree char *c_id = wait_for_site (f, "C");
-  g_autoptr (JsonObject) ra = NULL, rb = NULL, left = NULL;
+  g_autoptr (HnTestProcess) b = endpoint (f, "B", 660, 10, "440", NULL);
+  g_autofree char *b_id = wait_for_site (f, "B");
+  g_autoptr (JsonObject) rb = NULL, left = NULL;
 
   g_assert_no_error (error);
   g_usleep (3 * G_USEC_PER_SEC);
   hn_test_process_kill (c, SIGKILL);
-  ra = report_of (a);
   rb = report_of (b);
-  /* B heard A throughout, C's death included; A heard B until B left */
   g_assert_cmpint (json_object_get_int_member (rb, "max_gap_ms"), <=, 60);
-  {
-    JsonArray *gaps = json_object_get_array_member (ra, "gaps");
-
-    for (guint i = 0; i < json_array_get_length (gaps); i++)
-      g_assert_cmpint (
-          json_object_get_int_member (json_array_get_object_element (gaps, i), "at_ms"), >=, 13000);
-  }
   do
     {
       g_clear_pointer (&left, json_object_unref);
@@ -176,7 +171,8 @@ test_site_killed (Fixture *f, gconstpointer data)
       json_object_get_string_member (json_object_get_object_member (left, "participant"), "id"),
       c_id));
   g_assert_cmpstr (json_object_get_string_member (left, "reason"), ==, "disconnected");
-  g_assert_cmpuint (participant_count (f), ==, 0);
+  /* A is still in (B left at its end, C is gone) */
+  g_assert_cmpuint (participant_count (f), ==, 1);
 }
 
 /* The mcu restarted under the sites: they reconnect by themselves with the

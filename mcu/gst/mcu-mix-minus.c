@@ -43,7 +43,7 @@ GST_DEBUG_CATEGORY_STATIC (mcu_mix_minus_debug);
 #define FRAME_DURATION (20 * GST_MSECOND)
 #define MAX_PACKET 1275
 /* How far past its time a frame may still go to the listeners. */
-#define MAX_LATE (60 * GST_MSECOND)
+#define MAX_LATE (150 * GST_MSECOND)
 #define RAW_CAPS "audio/x-raw, format=S16LE, rate=48000, channels=1, layout=interleaved"
 #define OPUS_CAPS "audio/x-opus, rate=48000, channels=1, channel-mapping-family=0"
 

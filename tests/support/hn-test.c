@@ -14,6 +14,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "libhoinghi/hn-health.h"
@@ -796,18 +797,19 @@ hn_test_scheduler_login (HnTestDaemon *daemon, const char *login)
   return g_strdup (json_object_get_string_member (object, "token"));
 }
 
-/* Headless Chromium ------------------------------------------------------ */
+/* Headless browsers: Chromium and Firefox --------------------------------- */
 
 #define CHROMIUM_PATH "/usr/bin/chromium"
-#define CHROMIUM_POLL_US (50 * 1000)
-#define CHROMIUM_EXIT_TIMEOUT_US (2 * G_USEC_PER_SEC)
+#define FIREFOX_PATH "/usr/bin/firefox-esr"
+#define BROWSER_POLL_US (50 * 1000)
+#define BROWSER_EXIT_TIMEOUT_US (2 * G_USEC_PER_SEC)
 
-struct _HnTestChromium
+struct _HnTestBrowser
 {
   GPid pid; /* also its process group */
   gboolean reaped;
   int wait_status;
-  char *tmpdir; /* profile/ and chromium.log */
+  char *tmpdir; /* profile/ and browser.log */
   char *log_path;
   int log_fd; /* read side of the log, read as it grows */
   GString *log;
@@ -818,136 +820,192 @@ struct _HnTestChromium
  * its renderer, GPU and utility processes can be killed together; and it
  * dies with the test. */
 static void
-chromium_child_setup (gpointer user_data)
+browser_child_setup (gpointer user_data)
 {
   setpgid (0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+static const char *const xdg_variables[] = {
+  "XDG_CACHE_HOME", "XDG_CONFIG_DIRS", "XDG_CONFIG_HOME", "XDG_DATA_DIRS",
+  "XDG_DATA_HOME",  "XDG_RUNTIME_DIR", "XDG_STATE_HOME",
+};
+
+/* Firefox takes its settings from the profile: a fake microphone (a
+ * 1 kHz tone) granted without asking, 127.0.0.1 candidates, console
+ * messages on standard output, and none of its calls home. */
+static const char firefox_prefs[]
+    = "user_pref(\"media.navigator.streams.fake\", true);\n"
+      "user_pref(\"media.navigator.permission.disabled\", true);\n"
+      "user_pref(\"media.peerconnection.ice.loopback\", true);\n"
+      "user_pref(\"media.peerconnection.ice.obfuscate_host_addresses\", false);\n"
+      "user_pref(\"devtools.console.stdout.content\", true);\n"
+      "user_pref(\"media.autoplay.default\", 0);\n"
+      "user_pref(\"browser.shell.checkDefaultBrowser\", false);\n"
+      "user_pref(\"datareporting.policy.dataSubmissionEnabled\", false);\n"
+      "user_pref(\"toolkit.telemetry.reportingpolicy.firstRun\", false);\n"
+      "user_pref(\"app.update.enabled\", false);\n"
+      "user_pref(\"network.captive-portal-service.enabled\", false);\n"
+      "user_pref(\"network.connectivity-service.enabled\", false);\n"
+      "user_pref(\"browser.startup.homepage_override.mstone\", \"ignore\");\n";
+
 /**
- * hn_test_chromium_start:
+ * hn_test_browser_start:
+ * @kind: Chromium or Firefox
  * @url: the page to open, e.g. the mcu's /join/r1?token=…&autojoin=1
- * @fake_audio: (nullable): a WAV file the fake microphone plays in a loop
- *   (Chromium's own beeps otherwise)
- * @error: why it did not start; %G_IO_ERROR_NOT_FOUND when Chromium is
+ * @fake_audio: (nullable): a WAV file Chromium's fake microphone plays in a
+ *   loop (its own beeps otherwise); Firefox's fake microphone is always a
+ *   1 kHz tone
+ * @error: why it did not start; %G_IO_ERROR_NOT_FOUND when the browser is
  *   not installed, which a test turns into g_test_skip()
  *
- * Starts headless Chromium on @url with a fake camera and microphone,
+ * Starts the browser headless on @url with a fake camera and microphone,
  * permission granted without asking, 127.0.0.1 host candidates (only
  * loopback traffic in tests: the mcu under test offers only loopback) and
- * a fresh profile under tests/tmp/.  Its stdout and stderr, where console
- * messages go, are kept in chromium.log there.
+ * a fresh profile under tests/tmp/.  Its output, where console messages
+ * go, is kept in browser.log there.
  *
  * Returns: (transfer full) (nullable): the browser.
  */
-HnTestChromium *
-hn_test_chromium_start (const char *url, const char *fake_audio, GError **error)
+HnTestBrowser *
+hn_test_browser_start (HnTestBrowserKind kind, const char *url, const char *fake_audio,
+                       GError **error)
 {
-  g_autoptr (HnTestChromium) chromium = NULL;
+  g_autoptr (HnTestBrowser) browser = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *profile = NULL;
-  g_autofree char *profile_arg = NULL;
-  g_autofree char *audio_arg
-      = fake_audio != NULL ? g_strconcat ("--use-file-for-fake-audio-capture=", fake_audio, NULL)
-                           : g_strdup ("--use-fake-device-for-media-stream");
+  const char *path = kind == HN_TEST_BROWSER_FIREFOX ? FIREFOX_PATH : CHROMIUM_PATH;
+  /* The browser's own GLib complaints (no GSettings schemas in the test's
+   * isolated directories) are not our warnings to make fatal */
+  g_auto (GStrv) env = g_environ_unsetenv (g_get_environ (), "G_DEBUG");
   int fd;
   gboolean spawned;
 
   g_return_val_if_fail (url != NULL, NULL);
 
-  if (!g_file_test (CHROMIUM_PATH, G_FILE_TEST_IS_EXECUTABLE))
+  if (!g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                           CHROMIUM_PATH " is not installed (Debian package chromium)");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is not installed", path);
       return NULL;
     }
-  chromium = g_new0 (HnTestChromium, 1);
-  chromium->reaped = TRUE;
-  chromium->log_fd = -1;
-  chromium->log = g_string_new (NULL);
-  chromium->tmpdir = hn_test_make_tmpdir ("chromium");
-  chromium->log_path = g_build_filename (chromium->tmpdir, "chromium.log", NULL);
-  profile = g_build_filename (chromium->tmpdir, "profile", NULL);
-  profile_arg = g_strconcat ("--user-data-dir=", profile, NULL);
+  browser = g_new0 (HnTestBrowser, 1);
+  browser->reaped = TRUE;
+  browser->log_fd = -1;
+  browser->log = g_string_new (NULL);
+  browser->tmpdir = hn_test_make_tmpdir ("browser");
+  browser->log_path = g_build_filename (browser->tmpdir, "browser.log", NULL);
+  profile = g_build_filename (browser->tmpdir, "profile", NULL);
 
-  fd = open (chromium->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  /* GLib's isolated test directories point HOME and the XDG directories at
+   * /dev/null, where Firefox cannot load a page: the browser's own
+   * directory is its home, and the XDG defaults follow from it */
+  env = g_environ_setenv (env, "HOME", browser->tmpdir, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (xdg_variables); i++)
+    env = g_environ_unsetenv (env, xdg_variables[i]);
+  g_ptr_array_add (argv, g_strdup (path));
+  if (kind == HN_TEST_BROWSER_FIREFOX)
+    {
+      g_autofree char *prefs = g_build_filename (profile, "user.js", NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (profile, 0700), ==, 0);
+      if (!g_file_set_contents (prefs, firefox_prefs, -1, error))
+        return NULL;
+      env = g_environ_setenv (env, "MOZ_CRASHREPORTER_DISABLE", "1", TRUE);
+      g_ptr_array_add (argv, g_strdup ("--headless"));
+      g_ptr_array_add (argv, g_strdup ("--no-remote"));
+      g_ptr_array_add (argv, g_strdup ("--profile"));
+      g_ptr_array_add (argv, g_strdup (profile));
+    }
+  else
+    {
+      const char *const flags[] = { "--headless=new",
+                                    "--no-sandbox",
+                                    "--use-fake-device-for-media-stream",
+                                    "--use-fake-ui-for-media-stream",
+                                    "--allow-loopback-in-peer-connection",
+                                    "--disable-gpu",
+                                    "--disable-background-networking",
+                                    "--disable-component-update",
+                                    "--disable-sync",
+                                    "--no-first-run",
+                                    "--disable-quic",
+                                    "--enable-logging=stderr",
+                                    "--v=0" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
+        g_ptr_array_add (argv, g_strdup (flags[i]));
+      g_ptr_array_add (argv, g_strconcat ("--user-data-dir=", profile, NULL));
+      if (fake_audio != NULL)
+        g_ptr_array_add (argv,
+                         g_strconcat ("--use-file-for-fake-audio-capture=", fake_audio, NULL));
+    }
+  g_ptr_array_add (argv, g_strdup (url));
+  g_ptr_array_add (argv, NULL);
+
+  fd = open (browser->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot open %s",
-                   chromium->log_path);
+                   browser->log_path);
       return NULL;
     }
-  {
-    const char *argv[] = { CHROMIUM_PATH,
-                           "--headless=new",
-                           "--no-sandbox",
-                           "--use-fake-device-for-media-stream",
-                           "--use-fake-ui-for-media-stream",
-                           "--allow-loopback-in-peer-connection",
-                           "--disable-gpu",
-                           "--disable-background-networking",
-                           "--disable-component-update",
-                           "--disable-sync",
-                           "--no-first-run",
-                           "--disable-quic",
-                           profile_arg,
-                           audio_arg,
-                           "--enable-logging=stderr",
-                           "--v=0",
-                           url,
-                           NULL };
-
-    /* Chromium's own GLib complaints (no GSettings schemas in the test's
-     * isolated directories) are not our warnings to make fatal */
-    g_auto (GStrv) env = g_environ_unsetenv (g_get_environ (), "G_DEBUG");
-
-    spawned = g_spawn_async_with_pipes_and_fds (
-        NULL, argv, (const char *const *) env,
-        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, chromium_child_setup, NULL, -1, fd,
-        fd, NULL, NULL, 0, &chromium->pid, NULL, NULL, NULL, error);
-  }
+  spawned = g_spawn_async_with_pipes_and_fds (
+      NULL, (const char *const *) argv->pdata, (const char *const *) env,
+      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, browser_child_setup, NULL, -1, fd,
+      fd, NULL, NULL, 0, &browser->pid, NULL, NULL, NULL, error);
   close (fd);
   if (!spawned)
     return NULL;
-  chromium->reaped = FALSE;
-  chromium->log_fd = open (chromium->log_path, O_RDONLY | O_CLOEXEC);
-  if (chromium->log_fd < 0)
+  browser->reaped = FALSE;
+  browser->log_fd = open (browser->log_path, O_RDONLY | O_CLOEXEC);
+  if (browser->log_fd < 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot read %s",
-                   chromium->log_path);
+                   browser->log_path);
       return NULL;
     }
-  return g_steal_pointer (&chromium);
+  return g_steal_pointer (&browser);
 }
 
-/* Appends what Chromium wrote since the last call to chromium->log. */
+/* Appends what the browser wrote since the last call to browser->log. */
 static void
-chromium_read_log (HnTestChromium *chromium)
+browser_read_log (HnTestBrowser *browser)
 {
   char buffer[16384];
   gssize n;
 
-  g_assert (chromium->log_fd >= 0);
-  while ((n = read (chromium->log_fd, buffer, sizeof buffer)) != 0)
+  g_assert (browser->log_fd >= 0);
+  while ((n = read (browser->log_fd, buffer, sizeof buffer)) != 0)
     {
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
         break;
-      g_string_append_len (chromium->log, buffer, n);
+      g_string_append_len (browser->log, buffer, n);
     }
 }
 
-/* The text of a console message in a log line such as
- *   [1:2:1128/101653.709736:INFO:CONSOLE:818] "TEXT", source: URL (818)
- * (older versions write CONSOLE(818)), or %NULL for other lines.  A
- * message with a newline spans lines: only its first line is seen. */
+/* The text of a console message in a log line, or %NULL for other lines:
+ *   Chromium: [1:2:1128/101653.709736:INFO:CONSOLE:818] "TEXT", source: URL (818)
+ *             (older versions write CONSOLE(818))
+ *   Firefox:  console.log: "TEXT"  (a JSON string)
+ * A message with a newline spans lines: only its first line is seen. */
 static char *
-chromium_console_text (const char *line)
+browser_console_text (const char *line)
 {
   const char *tag = strstr (line, ":CONSOLE");
   const char *start;
   const char *end;
 
+  if (g_str_has_prefix (line, "console.log: "))
+    {
+      g_autoptr (JsonNode) node = json_from_string (line + strlen ("console.log: "), NULL);
+
+      return node != NULL && JSON_NODE_HOLDS_VALUE (node)
+                     && json_node_get_value_type (node) == G_TYPE_STRING
+                 ? g_strdup (json_node_get_string (node))
+                 : NULL;
+    }
   if (tag == NULL || (start = strstr (tag, "] \"")) == NULL)
     return NULL;
   start += 3;
@@ -963,17 +1021,17 @@ chromium_console_text (const char *line)
  * Returns the text (after @prefix) of the last accepted one and moves past
  * it, or %NULL. */
 static char *
-chromium_scan (HnTestChromium *chromium, const char *prefix, HnTestChromiumAccept accept,
-               gpointer user_data)
+browser_scan (HnTestBrowser *browser, const char *prefix, HnTestBrowserAccept accept,
+              gpointer user_data)
 {
-  gsize position = chromium->returned;
+  gsize position = browser->returned;
   char *found = NULL;
   gsize found_end = 0;
 
   for (;;)
     {
-      const char *line = chromium->log->str + position;
-      const char *newline = memchr (line, '\n', chromium->log->len - position);
+      const char *line = browser->log->str + position;
+      const char *newline = memchr (line, '\n', browser->log->len - position);
       g_autofree char *copy = NULL;
       g_autofree char *text = NULL;
       const char *rest;
@@ -982,7 +1040,7 @@ chromium_scan (HnTestChromium *chromium, const char *prefix, HnTestChromiumAccep
         break;
       position += newline - line + 1;
       copy = g_strndup (line, newline - line);
-      text = chromium_console_text (copy);
+      text = browser_console_text (copy);
       if (text == NULL || !g_str_has_prefix (text, prefix))
         continue;
       rest = text + strlen (prefix);
@@ -995,14 +1053,14 @@ chromium_scan (HnTestChromium *chromium, const char *prefix, HnTestChromiumAccep
       found_end = position;
     }
   if (found != NULL)
-    chromium->returned = found_end;
+    browser->returned = found_end;
   return found;
 }
 
 /**
- * hn_test_chromium_wait_for_line:
- * @chromium: a started browser
- * @prefix: how the console message starts, e.g. %HN_TEST_CHROMIUM_STATUS
+ * hn_test_browser_wait_for_line:
+ * @browser: a started browser
+ * @prefix: how the console message starts, e.g. %HN_TEST_BROWSER_STATUS
  * @timeout_ms: how long to wait
  * @accept: (nullable) (scope call): whether a message (its text after
  *   @prefix and the spaces after it) is the one awaited; %NULL takes any
@@ -1023,97 +1081,98 @@ chromium_scan (HnTestChromium *chromium, const char *prefix, HnTestChromiumAccep
  *          && json_object_get_int_member (json_node_get_object (node), "packetsReceived") > 50;
  * }
  *
- * g_autofree char *status = hn_test_chromium_wait_for_line (
- *     chromium, HN_TEST_CHROMIUM_STATUS, 20000, has_audio, NULL);
+ * g_autofree char *status = hn_test_browser_wait_for_line (
+ *     browser, HN_TEST_BROWSER_STATUS, 20000, has_audio, NULL);
  * ]|
  *
  * Returns: (transfer full) (nullable): the message after @prefix (the JSON
- *   text for %HN_TEST_CHROMIUM_STATUS), or %NULL when none came in time or
- *   Chromium exited (said with g_test_message()).
+ *   text for %HN_TEST_BROWSER_STATUS), or %NULL when none came in time or
+ *   the browser exited (said with g_test_message()).
  */
 char *
-hn_test_chromium_wait_for_line (HnTestChromium *chromium, const char *prefix, guint timeout_ms,
-                                HnTestChromiumAccept accept, gpointer user_data)
+hn_test_browser_wait_for_line (HnTestBrowser *browser, const char *prefix, guint timeout_ms,
+                               HnTestBrowserAccept accept, gpointer user_data)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
-  g_return_val_if_fail (chromium != NULL, NULL);
+  g_return_val_if_fail (browser != NULL, NULL);
   g_return_val_if_fail (prefix != NULL, NULL);
 
   for (;;)
     {
-      gboolean exited = !chromium->reaped && reap (chromium->pid, &chromium->wait_status, FALSE);
+      gboolean exited = !browser->reaped && reap (browser->pid, &browser->wait_status, FALSE);
       char *found;
 
       if (exited)
-        chromium->reaped = TRUE;
+        browser->reaped = TRUE;
       /* read after the exit check, so that nothing it wrote last is missed */
-      chromium_read_log (chromium);
-      found = chromium_scan (chromium, prefix, accept, user_data);
+      browser_read_log (browser);
+      found = browser_scan (browser, prefix, accept, user_data);
       if (found != NULL)
         return found;
-      if (chromium->reaped)
+      if (browser->reaped)
         {
-          g_test_message ("chromium exited (status 0x%x) without the awaited \"%s\" line; see %s",
-                          chromium->wait_status, prefix, chromium->log_path);
+          g_test_message (
+              "the browser exited (status 0x%x) without the awaited \"%s\" line; see %s",
+              browser->wait_status, prefix, browser->log_path);
           return NULL;
         }
       if (g_get_monotonic_time () >= deadline)
         {
-          g_test_message ("no awaited \"%s\" line from chromium in %u ms; see %s", prefix,
-                          timeout_ms, chromium->log_path);
+          g_test_message ("no awaited \"%s\" line from the browser in %u ms; see %s", prefix,
+                          timeout_ms, browser->log_path);
           return NULL;
         }
       while (g_main_context_iteration (NULL, FALSE))
         ;
-      g_usleep (CHROMIUM_POLL_US);
+      g_usleep (BROWSER_POLL_US);
     }
 }
 
 /**
- * hn_test_chromium_get_log:
- * @chromium: a started browser
+ * hn_test_browser_get_log:
+ * @browser: a started browser
  *
- * Returns: (transfer full): what Chromium wrote to stdout and stderr so far.
+ * Returns: (transfer full): what the browser wrote to stdout and stderr so far.
  */
 char *
-hn_test_chromium_get_log (HnTestChromium *chromium)
+hn_test_browser_get_log (HnTestBrowser *browser)
 {
-  g_return_val_if_fail (chromium != NULL, NULL);
+  g_return_val_if_fail (browser != NULL, NULL);
 
-  chromium_read_log (chromium);
-  return g_strndup (chromium->log->str, chromium->log->len);
+  browser_read_log (browser);
+  return g_strndup (browser->log->str, browser->log->len);
 }
 
 /**
- * hn_test_chromium_free:
- * @chromium: (nullable): a browser from hn_test_chromium_start()
+ * hn_test_browser_free:
+ * @browser: (nullable): a browser from hn_test_browser_start()
  *
  * Kills its whole process group, reaps it and removes its profile and log.
  */
 void
-hn_test_chromium_free (HnTestChromium *chromium)
+hn_test_browser_free (HnTestBrowser *browser)
 {
-  if (chromium == NULL)
+  if (browser == NULL)
     return;
-  if (chromium->pid > 0)
+  if (browser->pid > 0)
     {
-      gint64 deadline = g_get_monotonic_time () + CHROMIUM_EXIT_TIMEOUT_US;
+      gint64 deadline = g_get_monotonic_time () + BROWSER_EXIT_TIMEOUT_US;
 
-      kill (-chromium->pid, SIGKILL);
-      if (!chromium->reaped)
-        reap (chromium->pid, &chromium->wait_status, TRUE);
+      kill (-browser->pid, SIGKILL);
+      if (!browser->reaped)
+        reap (browser->pid, &browser->wait_status, TRUE);
       /* the rest of the group are not our children: wait until they are
        * gone (or zombies), so that none writes to the profile removed next */
-      while (kill (-chromium->pid, 0) == 0 && g_get_monotonic_time () < deadline)
+      while (kill (-browser->pid, 0) == 0 && g_get_monotonic_time () < deadline)
         g_usleep (10 * 1000);
     }
-  if (chromium->log_fd >= 0)
-    close (chromium->log_fd);
-  if (chromium->tmpdir != NULL)
-    hn_test_remove_tree (chromium->tmpdir);
-  g_string_free (chromium->log, TRUE);
-  g_free (chromium->tmpdir);
-  g_free (chromium->log_path);
-  g_free (chromium);
+  if (browser->log_fd >= 0)
+    close (browser->log_fd);
+  if (browser->tmpdir != NULL)
+    hn_test_remove_tree (browser->tmpdir);
+  g_string_free (browser->log, TRUE);
+  g_free (browser->tmpdir);
+  g_free (browser->log_path);
+  g_free (browser);
 }

@@ -72,21 +72,27 @@ HnTestXvfb *hn_test_xvfb_start (GError **error);
 void hn_test_xvfb_free (HnTestXvfb *xvfb);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestXvfb, hn_test_xvfb_free)
 
-/* Headless Chromium as a real WebRTC client.  The join page (data/web/join.js)
+/* Headless Chromium or Firefox as a real WebRTC client.  The join page (data/web/join.js)
  * logs one console line a second: this prefix and a JSON object. */
-#define HN_TEST_CHROMIUM_STATUS "HOINGHI-STATUS"
+#define HN_TEST_BROWSER_STATUS "HOINGHI-STATUS"
 
-typedef struct _HnTestChromium HnTestChromium;
+typedef struct _HnTestBrowser HnTestBrowser;
 
 /* Whether a console message (the text after the prefix) is the one awaited. */
-typedef gboolean (*HnTestChromiumAccept) (const char *text, gpointer user_data);
+typedef gboolean (*HnTestBrowserAccept) (const char *text, gpointer user_data);
 
-HnTestChromium *hn_test_chromium_start (const char *url, const char *fake_audio, GError **error);
-char *hn_test_chromium_wait_for_line (HnTestChromium *chromium, const char *prefix,
-                                      guint timeout_ms, HnTestChromiumAccept accept,
-                                      gpointer user_data);
-char *hn_test_chromium_get_log (HnTestChromium *chromium);
-void hn_test_chromium_free (HnTestChromium *chromium);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestChromium, hn_test_chromium_free)
+typedef enum
+{
+  HN_TEST_BROWSER_CHROMIUM,
+  HN_TEST_BROWSER_FIREFOX,
+} HnTestBrowserKind;
+
+HnTestBrowser *hn_test_browser_start (HnTestBrowserKind kind, const char *url,
+                                      const char *fake_audio, GError **error);
+char *hn_test_browser_wait_for_line (HnTestBrowser *browser, const char *prefix, guint timeout_ms,
+                                     HnTestBrowserAccept accept, gpointer user_data);
+char *hn_test_browser_get_log (HnTestBrowser *browser);
+void hn_test_browser_free (HnTestBrowser *browser);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestBrowser, hn_test_browser_free)
 
 G_END_DECLS
