@@ -108,44 +108,17 @@ pending_candidate_clear (gpointer data)
 /* ---- sending ---- */
 
 static void
-send_message (EpSession *self, JsonBuilder *builder)
-{
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autoptr (JsonNode) root = json_builder_get_root (builder);
-  g_autofree char *text = NULL;
-
-  if (self->ws == NULL
-      || soup_websocket_connection_get_state (self->ws) != SOUP_WEBSOCKET_STATE_OPEN)
-    return;
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
-  soup_websocket_connection_send_text (self->ws, text);
-}
-
-static JsonBuilder *
-begin_message (const char *type)
-{
-  JsonBuilder *builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, type);
-  return builder;
-}
-
-static void
 send_simple (EpSession *self, const char *type)
 {
-  g_autoptr (JsonBuilder) builder = begin_message (type);
+  g_autoptr (JsonBuilder) builder = hn_json_message_begin (type);
 
-  json_builder_end_object (builder);
-  send_message (self, builder);
+  hn_websocket_send_message (self->ws, builder);
 }
 
 static void
 send_join (EpSession *self)
 {
-  g_autoptr (JsonBuilder) builder = begin_message ("join");
+  g_autoptr (JsonBuilder) builder = hn_json_message_begin ("join");
 
   json_builder_set_member_name (builder, "room");
   json_builder_add_string_value (builder, self->room);
@@ -158,36 +131,33 @@ send_join (EpSession *self)
       json_builder_set_member_name (builder, "unit");
       json_builder_add_string_value (builder, self->unit);
     }
-  json_builder_end_object (builder);
   if (self->analyser != NULL)
     ep_analyser_mark_start (self->analyser, g_get_monotonic_time ());
-  send_message (self, builder);
+  hn_websocket_send_message (self->ws, builder);
 }
 
 static void
 on_media_answer (EpMedia *media, const char *sdp, gpointer user_data)
 {
   EpSession *self = user_data;
-  g_autoptr (JsonBuilder) builder = begin_message ("answer");
+  g_autoptr (JsonBuilder) builder = hn_json_message_begin ("answer");
 
   json_builder_set_member_name (builder, "sdp");
   json_builder_add_string_value (builder, sdp);
-  json_builder_end_object (builder);
-  send_message (self, builder);
+  hn_websocket_send_message (self->ws, builder);
 }
 
 static void
 on_media_candidate (EpMedia *media, guint mline_index, const char *candidate, gpointer user_data)
 {
   EpSession *self = user_data;
-  g_autoptr (JsonBuilder) builder = begin_message ("candidate");
+  g_autoptr (JsonBuilder) builder = hn_json_message_begin ("candidate");
 
   json_builder_set_member_name (builder, "candidate");
   json_builder_add_string_value (builder, candidate);
   json_builder_set_member_name (builder, "sdpMLineIndex");
   json_builder_add_int_value (builder, mline_index);
-  json_builder_end_object (builder);
-  send_message (self, builder);
+  hn_websocket_send_message (self->ws, builder);
 }
 
 /* ---- the end of a connection ---- */

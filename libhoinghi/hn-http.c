@@ -326,3 +326,45 @@ hn_http_session_new (guint timeout_seconds)
 {
   return soup_session_new_with_options ("timeout", timeout_seconds, "proxy-resolver", NULL, NULL);
 }
+
+/**
+ * hn_json_message_begin:
+ * @type: the message's type
+ *
+ * Starts a WebSocket message of the mcu's protocols, {"type": @type, …},
+ * left open for its members; hn_websocket_send_message() closes and sends it.
+ *
+ * Returns: (transfer full): the builder
+ */
+JsonBuilder *
+hn_json_message_begin (const char *type)
+{
+  JsonBuilder *builder = json_builder_new_immutable ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, type);
+  return builder;
+}
+
+/**
+ * hn_websocket_send_message:
+ * @ws: (nullable): the socket
+ * @message: a message from hn_json_message_begin(), its members added
+ *
+ * Closes the message and sends it as one text frame, if @ws is open;
+ * a socket closing or gone takes nothing.
+ */
+void
+hn_websocket_send_message (SoupWebsocketConnection *ws, JsonBuilder *message)
+{
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_end_object (message);
+  if (ws == NULL || soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  root = json_builder_get_root (message);
+  text = json_to_string (root, FALSE);
+  soup_websocket_connection_send_text (ws, text);
+}

@@ -24,4 +24,7 @@ SoupSession *hn_http_session_new (guint timeout_seconds);
 
 gboolean hn_http_get_bearer_token (SoupServerMessage *msg, char **token, GError **error);
 
+JsonBuilder *hn_json_message_begin (const char *type);
+void hn_websocket_send_message (SoupWebsocketConnection *ws, JsonBuilder *message);
+
 G_END_DECLS

@@ -59,35 +59,6 @@ struct _McuSignalling
 G_DEFINE_FINAL_TYPE (McuSignalling, mcu_signalling, G_TYPE_OBJECT)
 
 static void
-send_json (Session *session, JsonBuilder *builder)
-{
-  g_autoptr (JsonNode) node = json_builder_get_root (builder);
-  g_autofree char *text = json_to_string (node, FALSE);
-
-  if (soup_websocket_connection_get_state (session->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (session->ws, text);
-}
-
-/* Starts a message {"type": @type, …}; the caller adds members and sends. */
-static JsonBuilder *
-begin_message (const char *type)
-{
-  JsonBuilder *builder = json_builder_new_immutable ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, type);
-  return builder;
-}
-
-static void
-send_message (Session *session, JsonBuilder *builder)
-{
-  json_builder_end_object (builder);
-  send_json (session, builder);
-}
-
-static void
 detach_peer (Session *session)
 {
   if (session->peer != NULL)
@@ -102,13 +73,13 @@ detach_peer (Session *session)
 static void
 say_bye (Session *session, const char *reason)
 {
-  g_autoptr (JsonBuilder) builder = begin_message ("bye");
+  g_autoptr (JsonBuilder) builder = hn_json_message_begin ("bye");
 
   session->state = SESSION_ENDED;
   detach_peer (session);
   json_builder_set_member_name (builder, "reason");
   json_builder_add_string_value (builder, reason);
-  send_message (session, builder);
+  hn_websocket_send_message (session->ws, builder);
   if (soup_websocket_connection_get_state (session->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (session->ws,
                                      g_str_equal (reason, "mcu-stopping")
@@ -120,13 +91,13 @@ say_bye (Session *session, const char *reason)
 static void
 send_error (Session *session, const char *code, const char *message)
 {
-  g_autoptr (JsonBuilder) builder = begin_message ("error");
+  g_autoptr (JsonBuilder) builder = hn_json_message_begin ("error");
 
   json_builder_set_member_name (builder, "code");
   json_builder_add_string_value (builder, code);
   json_builder_set_member_name (builder, "message");
   json_builder_add_string_value (builder, message);
-  send_message (session, builder);
+  hn_websocket_send_message (session->ws, builder);
 }
 
 /* A fatal error: the site is told, taken out of its room and closed. */
@@ -151,11 +122,11 @@ static void
 on_peer_offer (McuPeer *peer, const char *sdp, gpointer user_data)
 {
   Session *session = user_data;
-  g_autoptr (JsonBuilder) builder = begin_message ("offer");
+  g_autoptr (JsonBuilder) builder = hn_json_message_begin ("offer");
 
   json_builder_set_member_name (builder, "sdp");
   json_builder_add_string_value (builder, sdp);
-  send_message (session, builder);
+  hn_websocket_send_message (session->ws, builder);
   session->offered = TRUE;
 }
 
@@ -163,13 +134,13 @@ static void
 on_peer_candidate (McuPeer *peer, guint mline, const char *candidate, gpointer user_data)
 {
   Session *session = user_data;
-  g_autoptr (JsonBuilder) builder = begin_message ("candidate");
+  g_autoptr (JsonBuilder) builder = hn_json_message_begin ("candidate");
 
   json_builder_set_member_name (builder, "candidate");
   json_builder_add_string_value (builder, candidate);
   json_builder_set_member_name (builder, "sdpMLineIndex");
   json_builder_add_int_value (builder, mline);
-  send_message (session, builder);
+  hn_websocket_send_message (session->ws, builder);
 }
 
 static void
@@ -263,7 +234,7 @@ join_error_code (const GError *error)
 static void
 send_joined (Session *session, McuParticipant *self)
 {
-  g_autoptr (JsonBuilder) builder = begin_message ("joined");
+  g_autoptr (JsonBuilder) builder = hn_json_message_begin ("joined");
   McuRoom *room = mcu_rooms_lookup (session->owner->rooms, session->room_id);
   GHashTableIter iter;
   gpointer value;
@@ -284,7 +255,7 @@ send_joined (Session *session, McuParticipant *self)
     if (value != self)
       json_builder_add_value (builder, mcu_participant_to_json (value, FALSE));
   json_builder_end_array (builder);
-  send_message (session, builder);
+  hn_websocket_send_message (session->ws, builder);
 }
 
 static void
@@ -392,9 +363,9 @@ handle_message (Session *session, JsonObject *object)
     handle_join (session, object);
   else if (g_str_equal (type, "ping"))
     {
-      g_autoptr (JsonBuilder) builder = begin_message ("pong");
+      g_autoptr (JsonBuilder) builder = hn_json_message_begin ("pong");
 
-      send_message (session, builder);
+      hn_websocket_send_message (session->ws, builder);
     }
   else if (g_strv_contains (joined_types, type))
     {
@@ -486,14 +457,14 @@ on_room_event (McuRooms *rooms, const char *type, const char *room_id, JsonNode 
     {
       if (g_str_equal (id, session->participant_id))
         return;
-      builder = begin_message (type);
+      builder = hn_json_message_begin (type);
       json_builder_set_member_name (builder, "participant");
       json_builder_add_value (builder,
                               json_node_copy (json_object_get_member (object, "participant")));
     }
   else if (g_str_equal (type, "participant-left"))
     {
-      builder = begin_message (type);
+      builder = hn_json_message_begin (type);
       json_builder_set_member_name (builder, "participant");
       json_builder_add_string_value (builder, id);
       json_builder_set_member_name (builder, "reason");
@@ -501,7 +472,7 @@ on_room_event (McuRooms *rooms, const char *type, const char *room_id, JsonNode 
     }
   else if (g_str_equal (type, "muted") || g_str_equal (type, "unmuted"))
     {
-      builder = begin_message ("muted");
+      builder = hn_json_message_begin ("muted");
       json_builder_set_member_name (builder, "participant");
       json_builder_add_string_value (builder, id);
       json_builder_set_member_name (builder, "audio");
@@ -511,7 +482,7 @@ on_room_event (McuRooms *rooms, const char *type, const char *room_id, JsonNode 
     }
   else if (g_str_equal (type, "talking") || g_str_equal (type, "stopped-talking"))
     {
-      builder = begin_message ("talking");
+      builder = hn_json_message_begin ("talking");
       json_builder_set_member_name (builder, "participant");
       json_builder_add_string_value (builder, id);
       json_builder_set_member_name (builder, "talking");
@@ -519,7 +490,7 @@ on_room_event (McuRooms *rooms, const char *type, const char *room_id, JsonNode 
     }
   else
     return;
-  send_message (session, builder);
+  hn_websocket_send_message (session->ws, builder);
 }
 
 static void
