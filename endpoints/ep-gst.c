@@ -1,5 +1,6 @@
 /* ep-gst.c: making GStreamer elements with an error a technician can act
- * on — a missing element names the Debian package that brings it. */
+ * on — a missing element names the Debian package that brings it — and
+ * linking them into the bins the endpoint's pipeline is made of. */
 #define G_LOG_DOMAIN "hoinghi-endpoint"
 
 #include "config.h"
@@ -28,6 +29,21 @@ static const struct
   { "audiotestsrc", "gstreamer1.0-plugins-base" },
   { "audioconvert", "gstreamer1.0-plugins-base" },
   { "audioresample", "gstreamer1.0-plugins-base" },
+  { "vp8enc", "gstreamer1.0-plugins-good" },
+  { "vp8dec", "gstreamer1.0-plugins-good" },
+  { "rtpvp8pay", "gstreamer1.0-plugins-good" },
+  { "rtpvp8depay", "gstreamer1.0-plugins-good" },
+  { "rtph264pay", "gstreamer1.0-plugins-good" },
+  { "rtph264depay", "gstreamer1.0-plugins-good" },
+  { "autovideosrc", "gstreamer1.0-plugins-good" },
+  { "autovideosink", "gstreamer1.0-plugins-good" },
+  { "x264enc", "gstreamer1.0-plugins-ugly" },
+  { "avdec_h264", "gstreamer1.0-libav" },
+  { "videotestsrc", "gstreamer1.0-plugins-base" },
+  { "videoconvert", "gstreamer1.0-plugins-base" },
+  { "videoscale", "gstreamer1.0-plugins-base" },
+  { "videorate", "gstreamer1.0-plugins-base" },
+  { "appsink", "gstreamer1.0-plugins-base" },
 };
 
 static const char *
@@ -95,4 +111,81 @@ ep_gst_check_elements (const char *const *factories, GError **error)
         }
     }
   return TRUE;
+}
+
+/* Drops a floating element that was never added anywhere. */
+static GstElement *
+discard (GstElement *element)
+{
+  gst_object_unref (gst_object_ref_sink (element));
+  return NULL;
+}
+
+/**
+ * ep_gst_make_chain:
+ * @factories: (array zero-terminated=1): the factory names of the
+ *   elements, upstream first
+ * @last: (transfer floating) (nullable): an element to link after them
+ * @elements: (out caller-allocates) (array): the elements made, in
+ *   order, @last included; room for as many
+ * @error: which element is missing or cannot be linked
+ *
+ * Links new elements of @factories (and @last) into a new bin, one after
+ * the other; the caller sets their properties and ghosts the bin's pads.
+ * @last is dropped on failure.
+ *
+ * Returns: (transfer floating) (nullable): the bin.
+ */
+GstElement *
+ep_gst_make_chain (const char *const *factories, GstElement *last, GstElement **elements,
+                   GError **error)
+{
+  GstElement *bin;
+  guint n;
+
+  g_return_val_if_fail (factories != NULL && elements != NULL, NULL);
+
+  bin = gst_bin_new (NULL);
+  for (n = 0; factories[n] != NULL || last != NULL; n++)
+    {
+      if (factories[n] != NULL)
+        elements[n] = ep_gst_make (factories[n], NULL, error);
+      else
+        elements[n] = g_steal_pointer (&last);
+      if (elements[n] == NULL)
+        {
+          if (last != NULL)
+            discard (last);
+          return discard (bin);
+        }
+      gst_bin_add (GST_BIN (bin), elements[n]);
+      if (n > 0 && !gst_element_link (elements[n - 1], elements[n]))
+        {
+          g_set_error (error, HN_ERROR, HN_ERROR_INTERNAL, "cannot link %s to %s",
+                       GST_OBJECT_NAME (elements[n - 1]), GST_OBJECT_NAME (elements[n]));
+          if (last != NULL)
+            discard (last);
+          return discard (bin);
+        }
+      if (factories[n] == NULL)
+        break;
+    }
+  return bin;
+}
+
+/**
+ * ep_gst_add_ghost_pad:
+ * @bin: a bin made by ep_gst_make_chain()
+ * @element: an element of @bin
+ * @name: the name of @element's static pad, and of the bin's new pad
+ */
+void
+ep_gst_add_ghost_pad (GstElement *bin, GstElement *element, const char *name)
+{
+  g_autoptr (GstPad) target = NULL;
+
+  g_return_if_fail (GST_IS_BIN (bin) && GST_IS_ELEMENT (element) && name != NULL);
+
+  target = gst_element_get_static_pad (element, name);
+  gst_element_add_pad (bin, gst_ghost_pad_new (name, target));
 }

@@ -5,15 +5,18 @@
  * transceiver per m-line; the sink pad "sink_N" requested then belongs to
  * the transceiver of m-line N, so the site's audio goes out on the
  * transceiver the offer made, with the offer's Opus payload type, and the
- * answer says sendrecv for it.  The video transceiver answers recvonly: the
- * site has no camera yet, but video the mcu sends later (without a new
- * offer) ends in a fakesink instead of an unlinked pad.
+ * answer says sendrecv for it.  Video likewise, with the payload type the
+ * offer gave the chosen codec, when the site sends video (a test colour or
+ * its camera); otherwise the video transceiver answers recvonly.
  *
  *   audiotestsrc | autoaudiosrc ! audioconvert ! audioresample ! 48 kHz mono
  *     ! opusenc ! rtpopuspay pt=<offer's> ! webrtcbin.sink_0
+ *   ep-video.c's send chain (pt=<offer's>) ! webrtcbin.sink_1
  *   webrtcbin.src_N (Opus) ! rtpopusdepay ! opusdec ! audioconvert
  *     ! audioresample ! autoaudiosink | the analyser's sink
- *   webrtcbin.src_N (anything else) ! fakesink
+ *   webrtcbin.src_N (VP8, H.264) ! ep-video.c's receive chain
+ *     ! autovideosink | the video analyser's sink
+ *   webrtcbin.src_N (anything else, or video nobody looks at) ! fakesink
  *
  * webrtcbin calls back on its own threads and on streaming threads; what
  * the session must hear of is passed to the main context in an idle, and
@@ -30,6 +33,7 @@
 
 #include "ep-gst.h"
 #include "ep-media.h"
+#include "ep-sdp.h"
 #include "libhoinghi/hn-error.h"
 #include "libhoinghi/hn-i18n.h"
 
@@ -62,13 +66,18 @@ struct _EpMedia
   GMainContext *context;
   GStrv ice_addresses;
   double test_tone_hz;
+  EpVideoSend video;
+  gboolean show_video;
   EpAnalyser *analyser;
+  EpVideoAnalyser *video_analyser;
 
   GstElement *pipeline;
   GstElement *webrtc; /* owned by the pipeline */
   gboolean bus_watch;
   guint audio_mline;
   guint opus_pt;
+  guint video_mline; /* when sending video */
+  guint video_pt;
 
   /* main context only */
   gboolean stopped;
@@ -169,6 +178,7 @@ ep_media_dispose (GObject *object)
 
   ep_media_stop (self);
   g_clear_object (&self->analyser);
+  g_clear_object (&self->video_analyser);
   G_OBJECT_CLASS (ep_media_parent_class)->dispose (object);
 }
 
@@ -222,11 +232,7 @@ ep_media_init (EpMedia *self)
 
 /**
  * ep_media_new:
- * @ice_addresses: (nullable) (array zero-terminated=1): the only local
- *   addresses ICE may use, or %NULL for every interface
- * @test_tone_hz: a sine of this frequency instead of the microphone, 0 for
- *   the microphone, or %EP_MEDIA_SILENCE
- * @analyser: (nullable): where received audio goes instead of the speakers
+ * @config: what the session sends and where what it receives goes; copied
  *
  * Create it in the thread whose main context the signals are to be
  * emitted in.
@@ -234,94 +240,81 @@ ep_media_init (EpMedia *self)
  * Returns: (transfer full): a media session that waits for the offer.
  */
 EpMedia *
-ep_media_new (const char *const *ice_addresses, double test_tone_hz, EpAnalyser *analyser)
+ep_media_new (const EpMediaConfig *config)
 {
   EpMedia *self;
 
-  g_return_val_if_fail (analyser == NULL || EP_IS_ANALYSER (analyser), NULL);
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (config->analyser == NULL || EP_IS_ANALYSER (config->analyser), NULL);
+  g_return_val_if_fail (
+      config->video_analyser == NULL || EP_IS_VIDEO_ANALYSER (config->video_analyser), NULL);
 
   self = g_object_new (EP_TYPE_MEDIA, NULL);
-  self->ice_addresses = g_strdupv ((char **) ice_addresses);
-  self->test_tone_hz = test_tone_hz;
-  self->analyser = analyser != NULL ? g_object_ref (analyser) : NULL;
+  self->ice_addresses = g_strdupv ((char **) config->ice_addresses);
+  self->test_tone_hz = config->test_tone_hz;
+  self->video = config->video;
+  self->show_video = config->show_video;
+  self->analyser = config->analyser != NULL ? g_object_ref (config->analyser) : NULL;
+  self->video_analyser
+      = config->video_analyser != NULL ? g_object_ref (config->video_analyser) : NULL;
   return self;
+}
+
+/* Whether received video is decoded: shown or analysed. */
+static gboolean
+decodes_video (gboolean show_video, EpVideoAnalyser *video_analyser)
+{
+  return video_analyser != NULL || show_video;
 }
 
 /**
  * ep_media_required_elements:
- * @test_tone: whether the site sends a test tone instead of its microphone
- * @analyse: whether received audio is analysed instead of played
+ * @config: a session's configuration
  *
- * Returns: (transfer none) (array zero-terminated=1): the GStreamer
- *   elements a session will make, for ep_gst_check_elements().
+ * Returns: (transfer full): the GStreamer elements a session of @config
+ *   will make, for ep_gst_check_elements().
  */
-const char *const *
-ep_media_required_elements (gboolean test_tone, gboolean analyse)
+GStrv
+ep_media_required_elements (const EpMediaConfig *config)
 {
-#define COMMON                                                                                     \
-  "webrtcbin", "nicesrc", "dtlssrtpenc", "srtpenc", "rtpbin", "opusenc", "opusdec", "rtpopuspay",  \
-      "rtpopusdepay", "audioconvert", "audioresample", "capsfilter", "queue", "fakesink"
-  static const char *const mic_speakers[] = { COMMON, "autoaudiosrc", "autoaudiosink", NULL };
-  static const char *const mic_analyser[] = { COMMON, "autoaudiosrc", "spectrum", NULL };
-  static const char *const tone_speakers[] = { COMMON, "audiotestsrc", "autoaudiosink", NULL };
-  static const char *const tone_analyser[] = { COMMON, "audiotestsrc", "spectrum", NULL };
-#undef COMMON
+  static const char *const common[]
+      = { "webrtcbin",     "nicesrc",    "dtlssrtpenc", "srtpenc",      "rtpbin",
+          "opusenc",       "opusdec",    "rtpopuspay",  "rtpopusdepay", "audioconvert",
+          "audioresample", "capsfilter", "queue",       "fakesink",     NULL };
+  static const char *const decode_video[]
+      = { "rtpvp8depay", "vp8dec", "rtph264depay", "avdec_h264", "videoconvert", NULL };
+  static const char *const camera[]
+      = { "autovideosrc", "videoconvert", "videoscale", "videorate", NULL };
+  static const char *const vp8[] = { "vp8enc", "rtpvp8pay", NULL };
+  static const char *const h264[] = { "x264enc", "rtph264pay", NULL };
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
 
-  if (test_tone)
-    return analyse ? tone_analyser : tone_speakers;
-  return analyse ? mic_analyser : mic_speakers;
+  g_return_val_if_fail (config != NULL, NULL);
+
+  g_strv_builder_addv (builder, (const char **) common);
+  g_strv_builder_add (builder, config->test_tone_hz != 0 ? "audiotestsrc" : "autoaudiosrc");
+  g_strv_builder_add (builder, config->analyser != NULL ? "spectrum" : "autoaudiosink");
+  if (decodes_video (config->show_video, config->video_analyser))
+    {
+      g_strv_builder_addv (builder, (const char **) decode_video);
+      g_strv_builder_add (builder, config->video_analyser != NULL ? "appsink" : "autovideosink");
+    }
+  if (config->video.source == EP_VIDEO_SOURCE_TEST_COLOR)
+    g_strv_builder_add (builder, "videotestsrc");
+  else if (config->video.source == EP_VIDEO_SOURCE_CAMERA)
+    g_strv_builder_addv (builder, (const char **) camera);
+  if (config->video.source != EP_VIDEO_SOURCE_NONE)
+    g_strv_builder_addv (builder,
+                         (const char **) (config->video.codec == EP_VIDEO_CODEC_VP8 ? vp8 : h264));
+  return g_strv_builder_end (builder);
 }
 
 /* ---- the pipeline ---- */
 
-/* Drops a floating element that was never added anywhere. */
-static GstElement *
-discard (GstElement *element)
+static gboolean
+sends_video (EpMedia *self)
 {
-  gst_object_unref (gst_object_ref_sink (element));
-  return NULL;
-}
-
-static void
-add_ghost_pad (GstElement *bin, GstElement *element, const char *name)
-{
-  g_autoptr (GstPad) target = gst_element_get_static_pad (element, name);
-
-  gst_element_add_pad (bin, gst_ghost_pad_new (name, target));
-}
-
-/* Links @factories (and @last, if any) into a new bin. */
-static GstElement *
-make_chain (const char *const *factories, GstElement *last, GstElement **elements, GError **error)
-{
-  GstElement *bin = gst_bin_new (NULL);
-  guint n;
-
-  for (n = 0; factories[n] != NULL || last != NULL; n++)
-    {
-      if (factories[n] != NULL)
-        elements[n] = ep_gst_make (factories[n], NULL, error);
-      else
-        elements[n] = g_steal_pointer (&last);
-      if (elements[n] == NULL)
-        {
-          if (last != NULL)
-            discard (last);
-          return discard (bin);
-        }
-      gst_bin_add (GST_BIN (bin), elements[n]);
-      if (n > 0 && !gst_element_link (elements[n - 1], elements[n]))
-        {
-          g_set_error (error, HN_ERROR, HN_ERROR_INTERNAL, "cannot link %s to %s",
-                       GST_OBJECT_NAME (elements[n - 1]), GST_OBJECT_NAME (elements[n]));
-          if (last != NULL)
-            discard (last);
-          return discard (bin);
-        }
-      if (factories[n] == NULL)
-        break;
-    }
-  return bin;
+  return self->video.source != EP_VIDEO_SOURCE_NONE;
 }
 
 /* Returns: (transfer floating) */
@@ -341,7 +334,7 @@ make_send_chain (EpMedia *self, GError **error)
   g_autoptr (GstCaps) rtp = NULL;
   GstElement *chain;
 
-  chain = make_chain (factories, NULL, e, error);
+  chain = ep_gst_make_chain (factories, NULL, e, error);
   if (chain == NULL)
     return NULL;
   if (self->test_tone_hz > 0)
@@ -366,7 +359,7 @@ make_send_chain (EpMedia *self, GError **error)
                              G_TYPE_STRING, "OPUS", "clock-rate", G_TYPE_INT, RATE, "payload",
                              G_TYPE_INT, (int) self->opus_pt, NULL);
   g_object_set (e[6], "caps", rtp, NULL);
-  add_ghost_pad (chain, e[6], "src");
+  ep_gst_add_ghost_pad (chain, e[6], "src");
   return chain;
 }
 
@@ -385,30 +378,64 @@ make_receive_chain (EpMedia *self, GError **error)
     sink = ep_gst_make ("autoaudiosink", NULL, error);
   if (sink == NULL)
     return NULL;
-  chain = make_chain (factories, sink, e, error);
+  chain = ep_gst_make_chain (factories, sink, e, error);
   if (chain == NULL)
     return NULL;
   /* Concealment, but no in-band FEC: opusdec reports 120 ms more latency
    * with it (the longest Opus packet), which every sink then waits for;
    * the jitter buffer's 100 ms already cover most of what FEC would. */
   g_object_set (e[1], "use-inband-fec", FALSE, "plc", TRUE, NULL);
-  add_ghost_pad (chain, e[0], "sink");
+  ep_gst_add_ghost_pad (chain, e[0], "sink");
   return chain;
 }
 
-static gboolean
-is_opus_audio (GstPad *pad)
+/* What a webrtcbin source pad's packets go to. */
+typedef enum
+{
+  OUTPUT_DISCARD,
+  OUTPUT_AUDIO,
+  OUTPUT_VIDEO,
+} Output;
+
+/* Returns: (transfer floating) (nullable): the chain for @pad's packets. */
+static GstElement *
+make_output (EpMedia *self, GstPad *pad, Output *output, GError **error)
 {
   g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
-  const GstStructure *s;
+  const char *media = NULL, *encoding = NULL;
+  EpVideoCodec codec;
+  GstElement *sink;
 
   if (caps == NULL)
     caps = gst_pad_query_caps (pad, NULL);
-  if (caps == NULL || gst_caps_is_empty (caps))
-    return FALSE;
-  s = gst_caps_get_structure (caps, 0);
-  return g_strcmp0 (gst_structure_get_string (s, "media"), "audio") == 0
-         && g_ascii_strcasecmp (gst_structure_get_string (s, "encoding-name"), "OPUS") == 0;
+  if (caps != NULL && !gst_caps_is_empty (caps))
+    {
+      const GstStructure *s = gst_caps_get_structure (caps, 0);
+
+      media = gst_structure_get_string (s, "media");
+      encoding = gst_structure_get_string (s, "encoding-name");
+    }
+  if (g_strcmp0 (media, "audio") == 0 && encoding != NULL
+      && g_ascii_strcasecmp (encoding, "OPUS") == 0)
+    {
+      *output = OUTPUT_AUDIO;
+      return make_receive_chain (self, error);
+    }
+  if (g_strcmp0 (media, "video") == 0 && ep_video_codec_from_encoding_name (encoding, &codec)
+      && decodes_video (self->show_video, self->video_analyser))
+    {
+      *output = OUTPUT_VIDEO;
+      if (self->video_analyser != NULL)
+        sink = ep_video_analyser_create_sink (self->video_analyser, error);
+      else
+        sink = ep_gst_make ("autovideosink", NULL, error);
+      return sink != NULL ? ep_video_make_receive_chain (codec, sink, error) : NULL;
+    }
+  *output = OUTPUT_DISCARD;
+  sink = ep_gst_make ("fakesink", NULL, error);
+  if (sink != NULL)
+    g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+  return sink;
 }
 
 typedef struct
@@ -449,20 +476,15 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GstPad) sink = NULL;
   GstElement *chain;
-  gboolean audio;
+  Output output;
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
-  audio = is_opus_audio (pad);
-  g_debug ("webrtcbin: new pad %s (%s)", GST_PAD_NAME (pad), audio ? "Opus audio" : "discarded");
-  if (audio)
-    chain = make_receive_chain (self, &error);
-  else
-    {
-      chain = ep_gst_make ("fakesink", NULL, &error);
-      if (chain != NULL)
-        g_object_set (chain, "sync", FALSE, "async", FALSE, NULL);
-    }
+  chain = make_output (self, pad, &output, &error);
+  g_debug ("webrtcbin: new pad %s (%s)", GST_PAD_NAME (pad),
+           output == OUTPUT_AUDIO   ? "audio"
+           : output == OUTPUT_VIDEO ? "video"
+                                    : "discarded");
   if (chain == NULL)
     {
       fail (self, error->message);
@@ -474,7 +496,8 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
    * before it is linked, so that the first packet meets no flushing pad. */
   if (gst_element_set_state (chain, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
-      fail (self, _ ("The audio output cannot be opened."));
+      fail (self, output == OUTPUT_VIDEO ? _ ("The video window cannot be opened.")
+                                         : _ ("The audio output cannot be opened."));
       return;
     }
   sink = gst_element_get_static_pad (chain, "sink");
@@ -483,13 +506,13 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
       fail (self, "cannot link a webrtcbin source pad");
       return;
     }
-  if (audio)
+  if (output != OUTPUT_DISCARD)
     {
       BlockedPad *blocked = g_new0 (BlockedPad, 1);
 
-      /* Audio waits until the new sink knows the pipeline's latency: a
-       * sink that played its first buffers without it would stop for as
-       * long as the latency once it learns of it. */
+      /* Audio and video wait until the new sink knows the pipeline's
+       * latency: a sink that played its first buffers without it would
+       * stop for as long as the latency once it learns of it. */
       blocked->pad = gst_object_ref (pad);
       blocked->probe = gst_pad_add_probe (pad,
                                           GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
@@ -645,41 +668,6 @@ restrict_ice_addresses (EpMedia *self, GError **error)
   return TRUE;
 }
 
-/* The first audio m-line that offers Opus, and Opus's payload type there. */
-static gboolean
-find_opus (const GstSDPMessage *sdp, guint *mline_index, guint *pt)
-{
-  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
-
-      if (g_strcmp0 (gst_sdp_media_get_media (media), "audio") != 0)
-        continue;
-      for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
-        {
-          const GstSDPAttribute *attribute = gst_sdp_media_get_attribute (media, j);
-          const char *value = attribute->value;
-          char *end = NULL;
-          guint64 number;
-
-          if (g_strcmp0 (attribute->key, "rtpmap") != 0 || value == NULL)
-            continue;
-          number = g_ascii_strtoull (value, &end, 10);
-          if (end == value || number > 127)
-            continue;
-          while (*end == ' ')
-            end++;
-          if (g_ascii_strncasecmp (end, "opus/", 5) == 0)
-            {
-              *mline_index = i;
-              *pt = (guint) number;
-              return TRUE;
-            }
-        }
-    }
-  return FALSE;
-}
-
 static void
 emit_answer (EpMedia *self, gpointer data)
 {
@@ -713,12 +701,10 @@ on_answer_created (GstPromise *promise, gpointer user_data)
       fail (self, text);
       return;
     }
-  if (self->audio_mline >= gst_sdp_message_medias_len (answer->sdp)
-      || gst_sdp_media_get_attribute_val (
-             gst_sdp_message_get_media (answer->sdp, self->audio_mline), "sendrecv")
-             == NULL)
+  if (!ep_sdp_sends (answer->sdp, self->audio_mline)
+      || (sends_video (self) && !ep_sdp_sends (answer->sdp, self->video_mline)))
     {
-      fail (self, "webrtcbin's answer does not send audio");
+      fail (self, "webrtcbin's answer does not send what the site sends");
       gst_webrtc_session_description_free (answer);
       return;
     }
@@ -734,9 +720,10 @@ on_answer_created (GstPromise *promise, gpointer user_data)
 
 /* webrtcbin 1.22 makes the transceivers of a remote offer only when it
  * answers, except those a sink pad asked for: the one of "sink_N" belongs
- * to m-line N.  So the audio transceiver is ours, sendrecv, and the video
- * one, made while answering, answers recvonly since nothing sends on it.
- * Transceivers that exist already (a newer webrtcbin) are told so. */
+ * to m-line N.  So the audio transceiver is ours, sendrecv, and so is the
+ * video one when the site sends video; else the video one, made while
+ * answering, answers recvonly since nothing sends on it.  Transceivers
+ * that exist already (a newer webrtcbin) are told so. */
 static void
 set_directions (EpMedia *self)
 {
@@ -751,49 +738,69 @@ set_directions (EpMedia *self)
 
       g_object_get (transceiver, "mlineindex", &mline, NULL);
       g_object_set (transceiver, "direction",
-                    mline == self->audio_mline ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV
-                                               : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY,
+                    mline == self->audio_mline || (sends_video (self) && mline == self->video_mline)
+                        ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV
+                        : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY,
                     NULL);
     }
   g_clear_pointer (&transceivers, g_array_unref);
 }
 
+/* Adds @chain (floating), links it to the transceiver of @mline and
+ * starts it; @cannot_start is the error if it does not. */
 static gboolean
-link_audio_source (EpMedia *self, GError **error)
+link_source (EpMedia *self, GstElement *chain, guint mline, const char *cannot_start,
+             GError **error)
 {
-  g_autofree char *name = g_strdup_printf ("sink_%u", self->audio_mline);
+  g_autofree char *name = g_strdup_printf ("sink_%u", mline);
   g_autoptr (GstPad) sink = NULL;
   g_autoptr (GstPad) src = NULL;
   g_autoptr (GstWebRTCRTPTransceiver) transceiver = NULL;
-  GstElement *chain;
-  guint mline = G_MAXUINT;
+  guint transceiver_mline = G_MAXUINT;
 
-  chain = make_send_chain (self, error);
-  if (chain == NULL)
-    return FALSE;
   gst_bin_add (GST_BIN (self->pipeline), chain);
   sink = gst_element_request_pad_simple (self->webrtc, name);
   if (sink != NULL)
     g_object_get (sink, "transceiver", &transceiver, NULL);
   if (transceiver != NULL)
-    g_object_get (transceiver, "mlineindex", &mline, NULL);
+    g_object_get (transceiver, "mlineindex", &transceiver_mline, NULL);
   src = gst_element_get_static_pad (chain, "src");
-  if (mline != self->audio_mline || gst_pad_link (src, sink) != GST_PAD_LINK_OK)
+  if (transceiver_mline != mline || gst_pad_link (src, sink) != GST_PAD_LINK_OK)
     {
       g_set_error (error, HN_ERROR, HN_ERROR_INTERNAL,
-                   "cannot link the audio source to the transceiver of m-line %u",
-                   self->audio_mline);
+                   "cannot link a source to the transceiver of m-line %u", mline);
       return FALSE;
     }
   /* Linked first: a live source that starts unlinked stops with an error. */
   if (gst_element_set_state (chain, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
-      g_set_error (error, HN_ERROR, HN_ERROR_UNAVAILABLE,
-                   self->test_tone_hz != 0 ? _ ("The test tone cannot be started.")
-                                           : _ ("The microphone cannot be opened."));
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_UNAVAILABLE, cannot_start);
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+link_sources (EpMedia *self, GError **error)
+{
+  GstElement *chain;
+
+  chain = make_send_chain (self, error);
+  if (chain == NULL
+      || !link_source (self, chain, self->audio_mline,
+                       self->test_tone_hz != 0 ? _ ("The test tone cannot be started.")
+                                               : _ ("The microphone cannot be opened."),
+                       error))
+    return FALSE;
+  if (!sends_video (self))
+    return TRUE;
+  chain = ep_video_make_send_chain (&self->video, self->video_pt, error);
+  return chain != NULL
+         && link_source (self, chain, self->video_mline,
+                         self->video.source == EP_VIDEO_SOURCE_CAMERA
+                             ? _ ("The camera cannot be opened.")
+                             : _ ("The test picture cannot be started."),
+                         error);
 }
 
 static void
@@ -801,7 +808,7 @@ answer_offer (EpMedia *self, gpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!link_audio_source (self, &error))
+  if (!link_sources (self, &error))
     {
       emit_failed (self, error->message);
       return;
@@ -864,12 +871,26 @@ ep_media_start (EpMedia *self, const char *offer_sdp, GError **error)
       g_set_error (error, HN_ERROR, HN_ERROR_INVALID, _ ("The mcu's offer is not SDP."));
       return FALSE;
     }
-  if (!find_opus (sdp, &self->audio_mline, &self->opus_pt))
+  if (!ep_sdp_find_codec (sdp, "audio", "OPUS", &self->audio_mline, &self->opus_pt))
     {
       g_set_error (error, HN_ERROR, HN_ERROR_INVALID, _ ("The mcu's offer has no Opus audio."));
       return FALSE;
     }
   g_debug ("offer: Opus on m-line %u, payload type %u", self->audio_mline, self->opus_pt);
+  if (sends_video (self))
+    {
+      const char *encoding = ep_video_codec_encoding_name (self->video.codec);
+
+      if (!ep_sdp_find_codec (sdp, "video", encoding, &self->video_mline, &self->video_pt))
+        {
+          /* TRANSLATORS: "The mcu's offer has no H264 video." */
+          g_set_error (error, HN_ERROR, HN_ERROR_INVALID, _ ("The mcu's offer has no %s video."),
+                       encoding);
+          return FALSE;
+        }
+      g_debug ("offer: %s on m-line %u, payload type %u", encoding, self->video_mline,
+               self->video_pt);
+    }
 
   self->pipeline = g_object_ref_sink (gst_pipeline_new ("hoinghi-endpoint"));
   self->webrtc = ep_gst_make ("webrtcbin", "webrtc", error);

@@ -58,9 +58,10 @@ struct _EpSession
   char *token;
   char *name;
   char *unit;
+  char *tier;
+
   GStrv ice_addresses;
-  double test_tone_hz;
-  EpAnalyser *analyser;
+  EpMediaConfig media_config; /* its ice_addresses are ours, its analysers owned */
   guint connect_timeout;
 
   SoupSession *http;
@@ -119,6 +120,7 @@ static void
 send_join (EpSession *self)
 {
   g_autoptr (JsonBuilder) builder = hn_json_message_begin ("join");
+  gint64 now = g_get_monotonic_time ();
 
   json_builder_set_member_name (builder, "room");
   json_builder_add_string_value (builder, self->room);
@@ -131,8 +133,15 @@ send_join (EpSession *self)
       json_builder_set_member_name (builder, "unit");
       json_builder_add_string_value (builder, self->unit);
     }
-  if (self->analyser != NULL)
-    ep_analyser_mark_start (self->analyser, g_get_monotonic_time ());
+  if (self->tier != NULL)
+    {
+      json_builder_set_member_name (builder, "tier");
+      json_builder_add_string_value (builder, self->tier);
+    }
+  if (self->media_config.analyser != NULL)
+    ep_analyser_mark_start (self->media_config.analyser, now);
+  if (self->media_config.video_analyser != NULL)
+    ep_video_analyser_mark_start (self->media_config.video_analyser, now);
   hn_websocket_send_message (self->ws, builder);
 }
 
@@ -321,8 +330,7 @@ handle_offer (EpSession *self, JsonObject *message)
       close_connection (self);
       return;
     }
-  self->media = ep_media_new ((const char *const *) self->ice_addresses, self->test_tone_hz,
-                              self->analyser);
+  self->media = ep_media_new (&self->media_config);
   g_signal_connect (self->media, "answer", G_CALLBACK (on_media_answer), self);
   g_signal_connect (self->media, "ice-candidate", G_CALLBACK (on_media_candidate), self);
   g_signal_connect (self->media, "failed", G_CALLBACK (on_media_failed), self);
@@ -339,6 +347,18 @@ handle_offer (EpSession *self, JsonObject *message)
       ep_media_add_ice_candidate (self->media, pending->mline_index, pending->candidate);
     }
   g_array_set_size (self->pending_candidates, 0);
+}
+
+static void
+handle_layout (EpSession *self, JsonNode *message)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* Only the check looks at the layout: a window shows the names the mcu
+   * writes into the picture. */
+  if (self->media_config.video_analyser != NULL
+      && !ep_video_analyser_set_layout (self->media_config.video_analyser, message, &error))
+    g_debug ("a layout that is not one: %s", error->message);
 }
 
 static void
@@ -445,8 +465,10 @@ on_message (SoupWebsocketConnection *ws, int data_type, GBytes *bytes, gpointer 
     handle_error (self, message);
   else if (g_str_equal (type, "bye"))
     handle_bye (self, message);
+  else if (g_str_equal (type, "layout"))
+    handle_layout (self, root);
   /* participant-joined, participant-left, muted, talking, pong and types
-   * of newer mcus: nothing for a site without a screen to do. */
+   * of newer mcus: nothing for the endpoint to do. */
 }
 
 static gboolean
@@ -547,7 +569,8 @@ ep_session_dispose (GObject *object)
   teardown_connection (self);
   g_clear_handle_id (&self->reconnect_timer, g_source_remove);
   g_clear_object (&self->http);
-  g_clear_object (&self->analyser);
+  g_clear_object (&self->media_config.analyser);
+  g_clear_object (&self->media_config.video_analyser);
   G_OBJECT_CLASS (ep_session_parent_class)->dispose (object);
 }
 
@@ -561,6 +584,7 @@ ep_session_finalize (GObject *object)
   g_free (self->token);
   g_free (self->name);
   g_free (self->unit);
+  g_free (self->tier);
   g_strfreev (self->ice_addresses);
   g_free (self->participant);
   g_array_unref (self->pending_candidates);
@@ -702,7 +726,11 @@ ep_session_new (const EpSessionConfig *config, GError **error)
   g_return_val_if_fail (config->mcu_url != NULL && config->room != NULL && config->token != NULL
                             && config->name != NULL,
                         NULL);
-  g_return_val_if_fail (config->analyser == NULL || EP_IS_ANALYSER (config->analyser), NULL);
+  g_return_val_if_fail (config->media.analyser == NULL || EP_IS_ANALYSER (config->media.analyser),
+                        NULL);
+  g_return_val_if_fail (config->media.video_analyser == NULL
+                            || EP_IS_VIDEO_ANALYSER (config->media.video_analyser),
+                        NULL);
 
   ws_uri = ep_session_websocket_uri (config->mcu_url, error);
   if (ws_uri == NULL)
@@ -713,12 +741,17 @@ ep_session_new (const EpSessionConfig *config, GError **error)
   self->token = g_strdup (config->token);
   self->name = g_strdup (config->name);
   self->unit = g_strdup (config->unit);
-  if (config->ice_addresses != NULL)
-    self->ice_addresses = g_strdupv ((char **) config->ice_addresses);
+  self->tier = g_strdup (config->tier);
+  if (config->media.ice_addresses != NULL)
+    self->ice_addresses = g_strdupv ((char **) config->media.ice_addresses);
   else if (ep_session_mcu_is_loopback (config->mcu_url))
     self->ice_addresses = g_strdupv ((char **) loopback);
-  self->test_tone_hz = config->test_tone_hz;
-  self->analyser = config->analyser != NULL ? g_object_ref (config->analyser) : NULL;
+  self->media_config = config->media;
+  self->media_config.ice_addresses = (const char *const *) self->ice_addresses;
+  if (config->media.analyser != NULL)
+    g_object_ref (config->media.analyser);
+  if (config->media.video_analyser != NULL)
+    g_object_ref (config->media.video_analyser);
   self->connect_timeout = MAX (config->connect_timeout, 1);
   return g_steal_pointer (&self);
 }

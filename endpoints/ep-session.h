@@ -4,7 +4,7 @@
 
 #include <gio/gio.h>
 
-#include "ep-analyser.h"
+#include "ep-media.h"
 
 G_BEGIN_DECLS
 
@@ -33,12 +33,13 @@ typedef enum
  * @token: the room's join token
  * @name: the site's name, 1–100 characters
  * @unit: (nullable): the unit's code
- * @ice_addresses: (nullable) (array zero-terminated=1): the only local
- *   addresses ICE may use; %NULL: 127.0.0.1 if the mcu is on loopback,
- *   else every interface
- * @test_tone_hz: send a sine of this frequency instead of the microphone; 0: the microphone
- * @analyser: (nullable): analyse received audio instead of playing it
+ * @tier: (nullable): the size of the composite to receive ("720p", "360p";
+ *   %NULL: the mcu's default)
+ * @media: the media sessions' configuration; its @ice_addresses %NULL:
+ *   127.0.0.1 if the mcu is on loopback, else every interface
  * @connect_timeout: seconds a connection attempt may take
+ *
+ * The session hands the mcu's `layout` messages to @media's video analyser.
  */
 typedef struct
 {
@@ -47,9 +48,8 @@ typedef struct
   const char *token;
   const char *name;
   const char *unit;
-  const char *const *ice_addresses;
-  double test_tone_hz;
-  EpAnalyser *analyser;
+  const char *tier;
+  EpMediaConfig media;
   guint connect_timeout;
 } EpSessionConfig;
 

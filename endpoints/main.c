@@ -1,18 +1,23 @@
 /* hoinghi-endpoint: a site's software endpoint.
  *
  * With --room it joins a room of the mcu and stays in it until stopped:
- * the microphone (or a test tone) goes to the mcu, the room's mix to the
- * speakers (or, with --check, to an analyser that prints one JSON report).
+ * the microphone (or a test tone) goes to the mcu, and the camera (or a
+ * test colour) if asked; the room's mix goes to the speakers and its
+ * video to a window (or, with --check, both to analysers whose findings
+ * make one JSON report).
  * Without --room, or with --probe, it checks that the site can reach its
  * mcu, which is the first thing a technician asks when a site does not
  * connect.
  *
  * This file holds the options and the wiring; the signalling is in
- * ep-session.c, the media in ep-media.c, the analysis in ep-analyser.c.
+ * ep-session.c, the media in ep-media.c and ep-video.c, the analysis in
+ * ep-analyser.c and ep-video-analyser.c.
  */
 #define G_LOG_DOMAIN "hoinghi-endpoint"
 
 #include "config.h"
+
+#include <stdio.h>
 
 #include <glib-unix.h>
 #include <signal.h>
@@ -22,6 +27,7 @@
 #include "ep-gst.h"
 #include "ep-media.h"
 #include "ep-session.h"
+#include "ep-video-analyser.h"
 #include "libhoinghi/hn-error.h"
 #include "libhoinghi/hn-exit.h"
 #include "libhoinghi/hn-health.h"
@@ -43,6 +49,8 @@ typedef struct
   char *token;
   char *name;
   char *unit;
+  char *tier;
+
   char **ice_addresses;
   double test_tone;
   gboolean silent;
@@ -50,6 +58,11 @@ typedef struct
   int duration;
   char *expect_tones;
   char *expect_absent;
+  char *test_color;
+  gboolean camera;
+  char *video_codec;
+  char *expect_colors;
+  char *snapshot;
 } Options;
 
 static void
@@ -60,9 +73,14 @@ options_clear (Options *options)
   g_free (options->token);
   g_free (options->name);
   g_free (options->unit);
+  g_free (options->tier);
   g_strfreev (options->ice_addresses);
   g_free (options->expect_tones);
   g_free (options->expect_absent);
+  g_free (options->test_color);
+  g_free (options->video_codec);
+  g_free (options->expect_colors);
+  g_free (options->snapshot);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -72,7 +90,8 @@ typedef struct
 {
   GMainLoop *loop;
   EpSession *session;
-  EpAnalyser *analyser; /* --check only */
+  EpAnalyser *analyser;            /* --check only */
+  EpVideoAnalyser *video_analyser; /* --check only */
   const Options *options;
   gboolean joined;
   gboolean join_timed_out;
@@ -134,6 +153,96 @@ parse_frequencies (const char *option, const char *text, GArray *into, GError **
   return TRUE;
 }
 
+/* RRGGBB, as in HTML without the “#”. */
+static gboolean
+parse_color (const char *text, guint32 *rgb)
+{
+  if (strlen (text) != 6)
+    return FALSE;
+  for (guint i = 0; i < 6; i++)
+    if (!g_ascii_isxdigit (text[i]))
+      return FALSE;
+  *rgb = (guint32) g_ascii_strtoull (text, NULL, 16);
+  return TRUE;
+}
+
+static gboolean
+parse_colors (const char *text, GArray *into, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      const char *part = g_strstrip (parts[i]);
+      guint32 rgb;
+
+      if (!parse_color (part, &rgb))
+        {
+          g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
+                       _ ("--expect-colors takes colours as RRGGBB separated by commas, e.g. "
+                          "3060c0,e0c020; “%s” is not one"),
+                       part);
+          return FALSE;
+        }
+      g_array_append_val (into, rgb);
+    }
+  return TRUE;
+}
+
+/* The video the options ask to send. */
+static gboolean
+video_send (const Options *o, EpVideoSend *send, GError **error)
+{
+  send->source = EP_VIDEO_SOURCE_NONE;
+  send->codec = EP_VIDEO_CODEC_VP8;
+  if (o->camera && o->test_color != NULL)
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_CONFIG,
+                           _ ("--camera and --test-color cannot go together"));
+      return FALSE;
+    }
+  if (o->test_color != NULL)
+    {
+      if (!parse_color (o->test_color, &send->test_color))
+        {
+          g_set_error_literal (error, HN_ERROR, HN_ERROR_CONFIG,
+                               _ ("--test-color takes a colour as RRGGBB, e.g. 3060c0"));
+          return FALSE;
+        }
+      send->source = EP_VIDEO_SOURCE_TEST_COLOR;
+    }
+  else if (o->camera)
+    send->source = EP_VIDEO_SOURCE_CAMERA;
+  if (o->video_codec == NULL)
+    return TRUE;
+  if (send->source == EP_VIDEO_SOURCE_NONE)
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_CONFIG,
+                           _ ("--video-codec needs --test-color or --camera"));
+      return FALSE;
+    }
+  if (g_ascii_strcasecmp (o->video_codec, "h264") == 0)
+    send->codec = EP_VIDEO_CODEC_H264;
+  else if (g_ascii_strcasecmp (o->video_codec, "vp8") != 0)
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_CONFIG, _ ("--video-codec is vp8 or h264"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Whether a window can open.  Without a display autovideosink goes on to
+ * the console's sinks, and dfbvideosink (GStreamer 1.22) crashes the
+ * process there. */
+static gboolean
+has_display (void)
+{
+  const char *x11 = g_getenv ("DISPLAY");
+  const char *wayland = g_getenv ("WAYLAND_DISPLAY");
+
+  return (x11 != NULL && *x11 != '\0') || (wayland != NULL && *wayland != '\0');
+}
+
 static gboolean
 is_unit_code (const char *unit)
 {
@@ -167,6 +276,11 @@ check_session_options (const Options *o, GError **error)
                    _ ("--name must be from 1 to %d characters of UTF-8"), NAME_MAX_CHARS);
       return FALSE;
     }
+  if (o->tier != NULL && g_strcmp0 (o->tier, "720p") != 0 && g_strcmp0 (o->tier, "360p") != 0)
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_CONFIG, _ ("--tier must be 720p or 360p"));
+      return FALSE;
+    }
   if (o->unit != NULL && !is_unit_code (o->unit))
     {
       g_set_error (error, HN_ERROR, HN_ERROR_CONFIG,
@@ -196,6 +310,16 @@ check_session_options (const Options *o, GError **error)
                    _ ("--expect-tones and --expect-absent need --check"));
       return FALSE;
     }
+  if (!o->check && o->snapshot != NULL)
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_CONFIG, _ ("--snapshot needs --check"));
+      return FALSE;
+    }
+  if (!o->check && o->expect_colors != NULL)
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_CONFIG, _ ("--expect-colors needs --check"));
+      return FALSE;
+    }
   for (guint i = 0; o->ice_addresses != NULL && o->ice_addresses[i] != NULL; i++)
     {
       g_autoptr (GInetAddress) address = g_inet_address_new_from_string (o->ice_addresses[i]);
@@ -212,29 +336,50 @@ check_session_options (const Options *o, GError **error)
 
 /* ---- the session ---- */
 
+static void
+finish_analysis (Run *run)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (run->analyser == NULL)
+    return;
+  ep_analyser_finish (run->analyser, now);
+  ep_video_analyser_finish (run->video_analyser, now);
+  if (run->options->snapshot != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!ep_video_analyser_save_snapshot (run->video_analyser, run->options->snapshot, &error))
+        g_printerr ("hoinghi-endpoint: %s: %s\n", run->options->snapshot, error->message);
+    }
+}
+
 static gboolean
 on_duration_done (gpointer user_data)
 {
   Run *run = user_data;
 
   run->duration_timer = 0;
-  /* Before the leave: the silence that follows it is no gap. */
-  ep_analyser_finish (run->analyser, g_get_monotonic_time ());
+  /* Before the leave: the silence and the still picture that follow it
+   * are no gap and no freeze. */
+  finish_analysis (run);
   ep_session_leave (run->session);
   return G_SOURCE_REMOVE;
 }
 
-/* The check listens for --duration from the first audio, so that a slow
- * set-up (a loaded machine, a long ICE) does not eat into what is
- * analysed; audio that never comes ends the check after
- * FIRST_AUDIO_WAIT_S. */
+/* The check listens for --duration from the first audio or picture, so
+ * that a slow set-up (a loaded machine, a long ICE) does not eat into what
+ * is analysed; media that never comes ends the check after
+ * FIRST_AUDIO_WAIT_S.  (A room where nobody talks may send no audio at
+ * all: Opus DTX.) */
 static gboolean
 on_audio_poll (gpointer user_data)
 {
   Run *run = user_data;
   gint64 now = g_get_monotonic_time ();
 
-  if (ep_analyser_get_first_audio_ms (run->analyser) < 0)
+  if (ep_analyser_get_first_audio_ms (run->analyser) < 0
+      && !ep_video_analyser_has_frames (run->video_analyser))
     {
       if (now < run->audio_deadline)
         return G_SOURCE_CONTINUE;
@@ -302,8 +447,7 @@ on_ended (EpSession *session, int end, gpointer user_data)
 
   run->ended = TRUE;
   run->end = end;
-  if (run->analyser != NULL)
-    ep_analyser_finish (run->analyser, g_get_monotonic_time ());
+  finish_analysis (run);
   if (end == EP_SESSION_END_KICKED)
     g_printerr (_ ("hoinghi-endpoint: the operator removed this site from the room\n"));
   else if (end == EP_SESSION_END_ROOM_CLOSED)
@@ -323,8 +467,7 @@ on_unix_signal (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
   run->interrupted = TRUE;
-  if (run->analyser != NULL)
-    ep_analyser_finish (run->analyser, g_get_monotonic_time ());
+  finish_analysis (run);
   ep_session_leave (run->session);
   return G_SOURCE_CONTINUE;
 }
@@ -347,6 +490,7 @@ print_report (Run *run)
   else
     json_builder_add_null_value (builder);
   ep_analyser_add_to_report (run->analyser, builder);
+  ep_video_analyser_add_to_report (run->video_analyser, builder);
   json_builder_set_member_name (builder, "reconnects");
   json_builder_add_int_value (builder, ep_session_get_reconnects (run->session));
   json_builder_end_object (builder);
@@ -354,7 +498,10 @@ print_report (Run *run)
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
   text = json_generator_to_data (generator, NULL);
-  g_print ("%s\n", text);
+  /* JSON is UTF-8 whatever the locale (g_print would convert the names) */
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
 }
 
 static int
@@ -368,6 +515,7 @@ exit_status (Run *run)
     return HN_EXIT_FAILURE;
   return ep_analyser_expected_tones_heard (run->analyser)
                  && ep_analyser_absent_tones_unheard (run->analyser)
+                 && ep_video_analyser_expected_colors_seen (run->video_analyser)
              ? HN_EXIT_OK
              : HN_EXIT_FAILURE;
 }
@@ -379,8 +527,11 @@ run_session (const Options *o)
   g_autoptr (GMainLoop) loop = NULL;
   g_autoptr (EpSession) session = NULL;
   g_autoptr (EpAnalyser) analyser = NULL;
+  g_autoptr (EpVideoAnalyser) video_analyser = NULL;
   g_autoptr (GArray) present = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) absent = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) colors = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_auto (GStrv) required = NULL;
   EpSessionConfig config = { 0 };
   Run run = { 0 };
   guint sigint, sigterm;
@@ -390,7 +541,9 @@ run_session (const Options *o)
       || (o->expect_tones != NULL
           && !parse_frequencies ("--expect-tones", o->expect_tones, present, &error))
       || (o->expect_absent != NULL
-          && !parse_frequencies ("--expect-absent", o->expect_absent, absent, &error)))
+          && !parse_frequencies ("--expect-absent", o->expect_absent, absent, &error))
+      || !video_send (o, &config.media.video, &error)
+      || (o->expect_colors != NULL && !parse_colors (o->expect_colors, colors, &error)))
     {
       g_printerr ("hoinghi-endpoint: %s\n", error->message);
       return HN_EXIT_USAGE;
@@ -401,16 +554,26 @@ run_session (const Options *o)
   config.token = o->token;
   config.name = o->name;
   config.unit = o->unit;
-  config.ice_addresses = (const char *const *) o->ice_addresses;
-  config.test_tone_hz = o->silent ? EP_MEDIA_SILENCE : o->test_tone;
+  config.tier = o->tier;
+  config.media.ice_addresses = (const char *const *) o->ice_addresses;
+  config.media.test_tone_hz = o->silent ? EP_MEDIA_SILENCE : o->test_tone;
   config.connect_timeout = o->timeout;
   if (o->check)
     {
       analyser = ep_analyser_new (EP_ANALYSER_CLOCK_WALL);
       ep_analyser_set_expected (analyser, (const double *) present->data, present->len,
                                 (const double *) absent->data, absent->len);
-      config.analyser = analyser;
+      config.media.analyser = analyser;
+      video_analyser = ep_video_analyser_new (EP_ANALYSER_CLOCK_WALL);
+      ep_video_analyser_set_expected_colors (video_analyser, (const guint32 *) colors->data,
+                                             colors->len);
+      config.media.video_analyser = video_analyser;
     }
+  else if (has_display ())
+    config.media.show_video = TRUE;
+  else
+    g_printerr (_ ("hoinghi-endpoint: no display (DISPLAY and WAYLAND_DISPLAY are not set): the "
+                   "room's video is not shown\n"));
   session = ep_session_new (&config, &error);
   if (session == NULL)
     {
@@ -419,8 +582,8 @@ run_session (const Options *o)
     }
 
   gst_init (NULL, NULL);
-  if (!ep_gst_check_elements (ep_media_required_elements (o->silent || o->test_tone > 0, o->check),
-                              &error))
+  required = ep_media_required_elements (&config.media);
+  if (!ep_gst_check_elements ((const char *const *) required, &error))
     {
       g_printerr ("hoinghi-endpoint: %s\n", error->message);
       return HN_EXIT_FAILURE;
@@ -430,6 +593,7 @@ run_session (const Options *o)
   run.loop = loop;
   run.session = session;
   run.analyser = analyser;
+  run.video_analyser = video_analyser;
   run.options = o;
   g_signal_connect (session, "joined", G_CALLBACK (on_joined), &run);
   g_signal_connect (session, "mcu-error", G_CALLBACK (on_mcu_error), &run);
@@ -479,6 +643,8 @@ main (int argc, char **argv)
     { "name", 'n', 0, G_OPTION_ARG_STRING, &o.name, N_ ("The site's name as the room shows it"),
       N_ ("NAME") },
     { "unit", 'u', 0, G_OPTION_ARG_STRING, &o.unit, N_ ("The site's unit code"), N_ ("CODE") },
+    { "tier", 0, 0, G_OPTION_ARG_STRING, &o.tier,
+      N_ ("Receive the room's video at 720p (the default) or 360p (a weak link)"), N_ ("TIER") },
     { "ice-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.ice_addresses,
       N_ ("Let ICE use only this local address (repeatable; default 127.0.0.1 for an mcu on "
           "loopback, else every interface)"),
@@ -487,14 +653,26 @@ main (int argc, char **argv)
       N_ ("Send a sine of HZ instead of the microphone"), N_ ("HZ") },
     { "silent", 0, 0, G_OPTION_ARG_NONE, &o.silent,
       N_ ("Send silence instead of the microphone (a site that only listens)"), NULL },
+    { "test-color", 0, 0, G_OPTION_ARG_STRING, &o.test_color,
+      N_ ("Send video: a picture of this colour with a small moving ball"), N_ ("RRGGBB") },
+    { "camera", 0, 0, G_OPTION_ARG_NONE, &o.camera, N_ ("Send video: the camera"), NULL },
+    { "video-codec", 0, 0, G_OPTION_ARG_STRING, &o.video_codec,
+      N_ ("Send the video as vp8 (the default) or h264"), N_ ("CODEC") },
     { "check", 0, 0, G_OPTION_ARG_NONE, &o.check,
-      N_ ("Analyse the received audio instead of playing it and print a JSON report"), NULL },
+      N_ ("Analyse the received audio and video instead of playing them and print a JSON "
+          "report"),
+      NULL },
     { "duration", 'd', 0, G_OPTION_ARG_INT, &o.duration,
       N_ ("With --check: listen SECONDS from the first audio (default 10)"), N_ ("SECONDS") },
     { "expect-tones", 0, 0, G_OPTION_ARG_STRING, &o.expect_tones,
       N_ ("With --check: fail unless these tones are heard"), N_ ("HZ,…") },
     { "expect-absent", 0, 0, G_OPTION_ARG_STRING, &o.expect_absent,
       N_ ("With --check: fail if any of these tones is heard"), N_ ("HZ,…") },
+    { "snapshot", 0, 0, G_OPTION_ARG_FILENAME, &o.snapshot,
+      N_ ("With --check: save the last picture received as a PNG"), N_ ("FILE") },
+    { "expect-colors", 0, 0, G_OPTION_ARG_STRING, &o.expect_colors,
+      N_ ("With --check: fail unless each of these colours fills a tile of the room's video"),
+      N_ ("RRGGBB,…") },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &show_version, N_ ("Print the version and exit"),
       NULL },
     { NULL },
@@ -508,8 +686,8 @@ main (int argc, char **argv)
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
                                 _ ("The software endpoint of a site: joins a room of the mcu "
-                                   "with the site's microphone and speakers, or checks that the "
-                                   "site can reach its mcu."));
+                                   "with the site's microphone, speakers, camera and screen, or "
+                                   "checks that the site can reach its mcu."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -539,7 +717,8 @@ main (int argc, char **argv)
   if (o.room == NULL)
     {
       if (o.token != NULL || o.name != NULL || o.unit != NULL || o.ice_addresses != NULL
-          || o.test_tone != 0 || o.check || o.expect_tones != NULL || o.expect_absent != NULL)
+          || o.test_tone != 0 || o.check || o.expect_tones != NULL || o.expect_absent != NULL
+          || o.test_color != NULL || o.camera || o.video_codec != NULL || o.expect_colors != NULL)
         {
           g_printerr (_ ("hoinghi-endpoint: these options need --room; see --help\n"));
           return HN_EXIT_USAGE;

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@
 
 #define KEY_FILE "mcu-api-key"
 #define ROOMS_FILE "mcu-rooms.json"
+#define RECORDINGS_DIR "recordings"
 
 typedef struct
 {
@@ -146,13 +148,33 @@ ice_addresses (HnConfig *config, GError **error)
   return g_strv_builder_end (builder);
 }
 
+/* [mcu] recordings-dir, by default "recordings" in the data directory;
+ * made (0700: recordings are the meetings themselves). */
+static char *
+recordings_dir (HnConfig *config, GError **error)
+{
+  g_autofree char *dir = hn_config_get_string (config, "mcu", "recordings-dir");
+
+  if (dir == NULL)
+    dir = g_build_filename (hn_config_get_data_dir (config), RECORDINGS_DIR, NULL);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _ ("recordings-dir: %s cannot be made: %s"),
+                   dir, g_strerror (saved));
+      return NULL;
+    }
+  return g_steal_pointer (&dir);
+}
+
 static gboolean
 setup (HnDaemon *daemon, gpointer user_data, GError **error)
 {
   Mcu *mcu = user_data;
   HnConfig *config = hn_daemon_get_config (daemon);
   g_autofree char *key = NULL;
-  g_autofree char *rooms_file = NULL;
+  g_autofree char *rooms_file = NULL, *recordings = NULL;
   g_auto (GStrv) addresses = NULL;
   McuSignallingLimits limits = { 0 };
   McuMediaOptions media = { 0 };
@@ -165,6 +187,7 @@ setup (HnDaemon *daemon, gpointer user_data, GError **error)
   limits.join_timeout_s = setting (config, "join-timeout", 10, 3600, error);
   media.jitter_ms = setting (config, "jitter-buffer-ms", 40, 2000, error);
   media.share_encoders = flag (config, "share-encoders", TRUE, error);
+  media.share_video_encoders = flag (config, "share-video-encoders", TRUE, error);
   media.decode_fec = flag (config, "decode-fec", FALSE, error);
   if (error != NULL && *error != NULL)
     return FALSE;
@@ -174,6 +197,12 @@ setup (HnDaemon *daemon, gpointer user_data, GError **error)
   key = load_api_key (config, error);
   if (key == NULL)
     return FALSE;
+  recordings = recordings_dir (config, error);
+  if (recordings == NULL)
+    return FALSE;
+  /* a recording over the file size limit fails by itself (EFBIG) and
+   * stops; the signal would end the whole mcu */
+  signal (SIGXFSZ, SIG_IGN);
   mcu_plugin_register ();
   mcu->rooms = mcu_rooms_new (max_rooms, max_participants);
   rooms_file = g_build_filename (hn_config_get_data_dir (config), ROOMS_FILE, NULL);
@@ -181,8 +210,10 @@ setup (HnDaemon *daemon, gpointer user_data, GError **error)
     return FALSE;
   media.ice_addresses = addresses;
   mcu_rooms_set_media_options (mcu->rooms, &media);
+  mcu_rooms_set_recordings_dir (mcu->rooms, recordings);
   mcu->api = mcu_api_new (hn_daemon_get_server (daemon), mcu->rooms, key);
   mcu->signalling = mcu_signalling_new (hn_daemon_get_server (daemon), mcu->rooms, &limits);
+  mcu_signalling_set_monitor_key (mcu->signalling, key);
   mcu_web_register (hn_daemon_get_server (daemon));
   g_signal_connect (daemon, "stopping", G_CALLBACK (on_stopping), mcu);
   return TRUE;
@@ -190,9 +221,9 @@ setup (HnDaemon *daemon, gpointer user_data, GError **error)
 
 /* The [mcu] keys of the configuration file; see docs/OPERATIONS.md. */
 static const char *const config_keys[] = {
-  "max-rooms",    "max-participants", "max-message-bytes", "max-messages-per-second",
-  "join-timeout", "jitter-buffer-ms", "ice-addresses",     "share-encoders",
-  "decode-fec",
+  "max-rooms",    "max-participants", "max-message-bytes",    "max-messages-per-second",
+  "join-timeout", "jitter-buffer-ms", "ice-addresses",        "share-encoders",
+  "decode-fec",   "recordings-dir",   "share-video-encoders",
 };
 
 int

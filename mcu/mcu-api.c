@@ -139,31 +139,42 @@ check_events_key (HnServer *server, SoupServerMessage *msg, const char *path, GH
                                    _ ("The event stream is a WebSocket: send Upgrade: websocket."));
 }
 
-static gboolean
-read_room_body (SoupServerMessage *msg, char **id, char **name, gint64 *max, GError **error)
+/* The body: a JSON object with none but the @allowed members. */
+static JsonNode *
+read_object_body (SoupServerMessage *msg, const char *const *allowed, GError **error)
 {
   g_autoptr (JsonNode) node = hn_http_read_json (msg, error);
-  JsonObject *object;
-  const char *const allowed[] = { "id", "name", "max_participants", NULL };
   g_autoptr (GList) members = NULL;
 
   if (node == NULL)
-    return FALSE;
+    return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID,
                            _ ("The request body must be a JSON object."));
-      return FALSE;
+      return NULL;
     }
-  object = json_node_get_object (node);
-  members = json_object_get_members (object);
+  members = json_object_get_members (json_node_get_object (node));
   for (GList *l = members; l != NULL; l = l->next)
     if (!g_strv_contains (allowed, l->data))
       {
         g_set_error (error, HN_ERROR, HN_ERROR_INVALID, _ ("Unknown field “%s”."),
                      (const char *) l->data);
-        return FALSE;
+        return NULL;
       }
+  return g_steal_pointer (&node);
+}
+
+static gboolean
+read_room_body (SoupServerMessage *msg, char **id, char **name, gint64 *max, GError **error)
+{
+  const char *const allowed[] = { "id", "name", "max_participants", NULL };
+  g_autoptr (JsonNode) node = read_object_body (msg, allowed, error);
+  JsonObject *object;
+
+  if (node == NULL)
+    return FALSE;
+  object = json_node_get_object (node);
   for (guint i = 0; i < 2; i++)
     {
       JsonNode *field = json_object_get_member (object, allowed[i]);
@@ -217,14 +228,151 @@ read_boolean_body (SoupServerMessage *msg, const char *field, gboolean *value, G
   return TRUE;
 }
 
-/* POST …/participants/{pid}/mute {audio} and …/kick. */
+/* POST …/recording {action: start|stop} → the recording (path, started_at,
+ * duration_s); stop answers once the file is complete. */
+static void
+handle_recording (McuApi *self, SoupServerMessage *msg, const char *room_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (JsonNode) recording = NULL;
+  g_autoptr (JsonBuilder) builder = NULL;
+  JsonNode *action;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      hn_http_respond_method_not_allowed (msg, "POST");
+      return;
+    }
+  node = hn_http_read_json (msg, &error);
+  if (node == NULL)
+    {
+      hn_http_respond_error (msg, error);
+      return;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (node) || json_object_get_size (json_node_get_object (node)) != 1
+      || (action = json_object_get_member (json_node_get_object (node), "action")) == NULL
+      || !JSON_NODE_HOLDS_VALUE (action) || json_node_get_value_type (action) != G_TYPE_STRING
+      || (g_strcmp0 (json_node_get_string (action), "start") != 0
+          && g_strcmp0 (json_node_get_string (action), "stop") != 0))
+    {
+      hn_http_respond_error_literal (msg, HN_ERROR_INVALID,
+                                     _ ("Send {\"action\": \"start\"} or {\"action\": \"stop\"}."));
+      return;
+    }
+  if (g_str_equal (json_node_get_string (action), "start"))
+    {
+      g_autoptr (JsonNode) room = NULL;
+
+      if (!mcu_rooms_start_recording (self->rooms, room_id, &error))
+        {
+          hn_http_respond_error (msg, error);
+          return;
+        }
+      room = mcu_room_to_json (mcu_rooms_lookup (self->rooms, room_id), FALSE);
+      recording
+          = json_node_copy (json_object_get_member (json_node_get_object (room), "recording"));
+    }
+  else if ((recording = mcu_rooms_stop_recording (self->rooms, room_id, &error)) == NULL)
+    {
+      hn_http_respond_error (msg, error);
+      return;
+    }
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "recording");
+  json_builder_add_value (builder, g_steal_pointer (&recording));
+  json_builder_end_object (builder);
+  g_clear_pointer (&node, json_node_unref);
+  node = json_builder_get_root (builder);
+  hn_http_respond_json (msg, 200, node);
+}
+
+static const char *const participant_actions[] = { "mute", "video", "tier", "kick", NULL };
+
+/* PUT …/layout {layout, pinned, lecture}: pinned is a site's id or null,
+ * lecture a boolean; both may be left out (no pin, no lecture mode). */
+static gboolean
+read_layout_body (SoupServerMessage *msg, McuLayoutKind *layout, char **pinned, gboolean *lecture,
+                  GError **error)
+{
+  const char *const allowed[] = { "layout", "pinned", "lecture", NULL };
+  g_autoptr (JsonNode) node = read_object_body (msg, allowed, error);
+  JsonObject *object;
+  JsonNode *field;
+
+  if (node == NULL)
+    return FALSE;
+  object = json_node_get_object (node);
+  field = json_object_get_member (object, "layout");
+  if (field == NULL || !JSON_NODE_HOLDS_VALUE (field)
+      || json_node_get_value_type (field) != G_TYPE_STRING
+      || !mcu_layout_parse (json_node_get_string (field), layout))
+    {
+      g_set_error_literal (
+          error, HN_ERROR, HN_ERROR_INVALID,
+          _ ("The layout must be one of auto, 1x1, 2x2, 3x3, 4x4, 1+5, 1+7, 1+12."));
+      return FALSE;
+    }
+  *pinned = NULL;
+  field = json_object_get_member (object, "pinned");
+  if (field != NULL && !JSON_NODE_HOLDS_NULL (field))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (field) || json_node_get_value_type (field) != G_TYPE_STRING)
+        {
+          g_set_error (error, HN_ERROR, HN_ERROR_INVALID,
+                       _ ("The field “%s” must be a site's id or null."), "pinned");
+          return FALSE;
+        }
+      *pinned = g_strdup (json_node_get_string (field));
+    }
+  *lecture = FALSE;
+  field = json_object_get_member (object, "lecture");
+  if (field != NULL)
+    {
+      if (!JSON_NODE_HOLDS_VALUE (field) || json_node_get_value_type (field) != G_TYPE_BOOLEAN)
+        {
+          g_set_error (error, HN_ERROR, HN_ERROR_INVALID,
+                       _ ("The field “%s” must be true or false."), "lecture");
+          g_clear_pointer (pinned, g_free);
+          return FALSE;
+        }
+      *lecture = json_node_get_boolean (field);
+    }
+  return TRUE;
+}
+
+/* A body that is exactly {"tier": "720p"|"360p"}. */
+static gboolean
+read_tier_body (SoupServerMessage *msg, McuVideoTier *tier, GError **error)
+{
+  g_autoptr (JsonNode) node = hn_http_read_json (msg, error);
+  JsonNode *member;
+
+  if (node == NULL)
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT (node) || json_object_get_size (json_node_get_object (node)) != 1
+      || (member = json_object_get_member (json_node_get_object (node), "tier")) == NULL
+      || !JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING
+      || !mcu_video_tier_parse (json_node_get_string (member), tier))
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID,
+                           _ ("Send {\"tier\": \"720p\"} or {\"tier\": \"360p\"}."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* POST …/participants/{pid}/mute {audio}, …/video {enabled}, …/tier {tier}
+ * and …/kick. */
 static void
 handle_participant (McuApi *self, SoupServerMessage *msg, const char *room_id,
                     const char *participant_id, const char *action)
 {
   g_autoptr (GError) error = NULL;
   McuParticipant *participant;
-  gboolean audio;
+  gboolean flag, done;
+  McuVideoTier tier;
 
   if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
     {
@@ -241,9 +389,18 @@ handle_participant (McuApi *self, SoupServerMessage *msg, const char *room_id,
     {
       mcu_rooms_leave (self->rooms, room_id, participant_id, "kicked");
       soup_server_message_set_status (msg, 204, NULL);
+      return;
     }
-  else if (!read_boolean_body (msg, "audio", &audio, &error)
-           || !mcu_rooms_mute (self->rooms, room_id, participant_id, audio, TRUE, &error))
+  if (g_str_equal (action, "mute"))
+    done = read_boolean_body (msg, "audio", &flag, &error)
+           && mcu_rooms_mute (self->rooms, room_id, participant_id, flag, TRUE, &error);
+  else if (g_str_equal (action, "video"))
+    done = read_boolean_body (msg, "enabled", &flag, &error)
+           && mcu_rooms_set_video (self->rooms, room_id, participant_id, flag, &error);
+  else
+    done = read_tier_body (msg, &tier, &error)
+           && mcu_rooms_set_tier (self->rooms, room_id, participant_id, tier, &error);
+  if (!done)
     hn_http_respond_error (msg, error);
   else
     {
@@ -363,9 +520,43 @@ handle_rooms (HnServer *server, SoupServerMessage *msg, const char *path, GHashT
       return;
     }
 
-  /* /rooms/{id}/participants/{pid}/{mute,kick} */
+  /* /rooms/{id}/recording */
+  if (g_str_equal (parts[1], "recording") && parts[2] == NULL)
+    {
+      handle_recording (self, msg, parts[0]);
+      return;
+    }
+
+  /* /rooms/{id}/layout */
+  if (g_str_equal (parts[1], "layout") && parts[2] == NULL)
+    {
+      McuLayoutKind layout;
+      g_autofree char *pinned = NULL;
+      gboolean lecture;
+      g_autoptr (JsonNode) room = NULL;
+
+      if (method != SOUP_METHOD_PUT)
+        hn_http_respond_method_not_allowed (msg, "PUT");
+      else if (mcu_rooms_lookup (self->rooms, parts[0]) == NULL)
+        {
+          g_autofree char *text = g_strdup_printf (_ ("There is no room “%s”."), parts[0]);
+
+          hn_http_respond_error_literal (msg, HN_ERROR_NOT_FOUND, text);
+        }
+      else if (!read_layout_body (msg, &layout, &pinned, &lecture, &error)
+               || !mcu_rooms_set_layout (self->rooms, parts[0], layout, pinned, lecture, &error))
+        hn_http_respond_error (msg, error);
+      else
+        {
+          room = mcu_room_to_json (mcu_rooms_lookup (self->rooms, parts[0]), FALSE);
+          hn_http_respond_json (msg, 200, room);
+        }
+      return;
+    }
+
+  /* /rooms/{id}/participants/{pid}/{mute,video,tier,kick} */
   if (g_str_equal (parts[1], "participants") && parts[2] != NULL && parts[3] != NULL
-      && parts[4] == NULL && (g_str_equal (parts[3], "mute") || g_str_equal (parts[3], "kick")))
+      && parts[4] == NULL && g_strv_contains (participant_actions, parts[3]))
     {
       handle_participant (self, msg, parts[0], parts[2], parts[3]);
       return;
@@ -413,6 +604,9 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
                           "# HELP hoinghi_audio_encoders Opus encoders running.\n"
                           "# TYPE hoinghi_audio_encoders gauge\n"
                           "hoinghi_audio_encoders %u\n"
+                          "# HELP hoinghi_video_encoders Video encoders running (composites).\n"
+                          "# TYPE hoinghi_video_encoders gauge\n"
+                          "hoinghi_video_encoders %u\n"
                           "# HELP hoinghi_rtp_packets_received_total RTP packets from the sites.\n"
                           "# TYPE hoinghi_rtp_packets_received_total counter\n"
                           "hoinghi_rtp_packets_received_total %" G_GUINT64_FORMAT "\n"
@@ -435,9 +629,9 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
                           "# TYPE process_cpu_seconds_total counter\n"
                           "process_cpu_seconds_total %.3f\n",
                           mcu_rooms_count (self->rooms), totals.participants, totals.encoders,
-                          totals.media.packets_received, totals.media.packets_lost,
-                          totals.media.packets_sent, totals.media.jitter_ms, self->subscribers->len,
-                          self->events_sent, cpu);
+                          totals.video_encoders, totals.media.packets_received,
+                          totals.media.packets_lost, totals.media.packets_sent,
+                          totals.media.jitter_ms, self->subscribers->len, self->events_sent, cpu);
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8",
                                     SOUP_MEMORY_COPY, text->str, text->len);

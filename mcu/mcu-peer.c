@@ -5,12 +5,13 @@
  *   webrtcbin ─ rtpopusdepay ─ opusdec (PLC, FEC) ─ audioconvert ─ audioresample
  *             ─ S16/48 kHz/mono ─▶ mixer.sink_N
  *   mixer.listen_N ─ queue (leaky) ─ rtpopuspay ─▶ webrtcbin
+ *   webrtcbin ─ rtpvp8depay ─ vp8dec | rtph264depay ─ avdec_h264 ─▶ the room's video
+ *   the room's video (the composite, VP8, fanned out) ─▶ webrtcbin
  *
- * The mcu offers: audio (Opus, sendrecv) on m-line 0 and an idle video
- * transceiver on m-line 1, so that video arrives later without a new
- * offer. webrtcbin works on its own threads; everything the session must
- * hear of (the offer, candidates, a failure) is handed to the main context
- * the peer was made in, and dropped once the peer is removed.
+ * The mcu offers audio (Opus, sendrecv) on m-line 0 and video (VP8 or
+ * H.264 from the site, VP8 to it) on m-line 1. webrtcbin works on its own threads; everything the
+ * session must hear of (the offer, candidates, a failure) is handed to the main context the peer
+ * was made in, and dropped once the peer is removed.
  */
 #define G_LOG_DOMAIN "hoinghi-mcu"
 
@@ -47,10 +48,17 @@ struct _McuPeer
   GMainContext *context;
   GstBin *room;
   GstElement *mixer;
+  McuRoomVideo *video;
   guint index;
+  gboolean monitor; /* a preview: it only receives */
   gboolean decode_fec;
   GstElement *webrtc;
   GstPad *listen_pad;
+  GstPad *video_sink;   /* webrtcbin's, for the composite once the answer says which codec */
+  char *video_encoding; /* the codec the site's answer chose for video */
+  McuVideoTier tier;    /* the size of the composite it receives */
+  gboolean sending_video;
+
   guint stats_source;
   gint connected; /* atomic: DTLS is up, the site's audio may flow */
 
@@ -59,6 +67,7 @@ struct _McuPeer
   gboolean removed;
   GPtrArray *elements; /* ours in the room's bin, in the order they were added */
   GstPad *mix_pad;     /* mixer.sink_N, once the site's audio arrives */
+  gboolean receiving_video;
   gboolean muted;
   McuPeerStats stats;
   guint64 bytes_received;
@@ -173,6 +182,9 @@ on_connection_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
 
   g_object_get (webrtc, "connection-state", &state, NULL);
   g_atomic_int_set (&self->connected, state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED);
+  /* the site's picture starts with a keyframe, not a wait for the next one */
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
+    mcu_room_video_request_keyframe (self->video);
 }
 
 /* webrtcbin holds RTP back until DTLS is up; what the leaky queue kept
@@ -246,6 +258,31 @@ receive_audio (McuPeer *self, GstPad *pad)
     g_message ("site %u: its audio could not be linked to the mixer", self->index);
 }
 
+/* The site's video, decoded once, into its tile of the composite. */
+static void
+receive_video (McuPeer *self, GstPad *pad, const char *encoding)
+{
+  gboolean h264 = g_strcmp0 (encoding, "H264") == 0;
+  GstElement *chain[2];
+  g_autoptr (GstPad) depay_sink = NULL, decoder_src = NULL, tile = NULL;
+
+  chain[0] = add_element (self, h264 ? "rtph264depay" : "rtpvp8depay");
+  chain[1] = add_element (self, h264 ? "avdec_h264" : "vp8dec");
+  /* a lost packet becomes a keyframe request to the site, not a smear */
+  if (!h264)
+    g_object_set (chain[0], "wait-for-keyframe", TRUE, NULL);
+  g_object_set (chain[0], "request-keyframe", TRUE, NULL);
+  gst_element_link (chain[0], chain[1]);
+  tile = mcu_room_video_add_input (self->video, self->index);
+  decoder_src = gst_element_get_static_pad (chain[1], "src");
+  gst_pad_link (decoder_src, tile);
+  play (chain, 2);
+  depay_sink = gst_element_get_static_pad (chain[0], "sink");
+  if (gst_pad_link (pad, depay_sink) != GST_PAD_LINK_OK)
+    g_message ("site %u: its video could not be linked to the composite", self->index);
+  self->receiving_video = TRUE;
+}
+
 static void
 discard (McuPeer *self, GstPad *pad)
 {
@@ -263,7 +300,7 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
 {
   McuPeer *self = MCU_PEER (user_data);
   g_autoptr (GstCaps) caps = NULL;
-  const char *media = NULL;
+  const char *media = NULL, *encoding = NULL;
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
@@ -271,14 +308,21 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
   if (caps == NULL)
     caps = gst_pad_query_caps (pad, NULL);
   if (!gst_caps_is_empty (caps))
-    media = gst_structure_get_string (gst_caps_get_structure (caps, 0), "media");
+    {
+      media = gst_structure_get_string (gst_caps_get_structure (caps, 0), "media");
+      encoding = gst_structure_get_string (gst_caps_get_structure (caps, 0), "encoding-name");
+    }
 
   g_mutex_lock (&self->lock);
   if (!self->removed)
     {
-      /* Video is taken and dropped until the composite arrives (MCU part 2). */
-      if (g_strcmp0 (media, "audio") == 0 && self->mix_pad == NULL)
+      if (self->monitor)
+        discard (self, pad);
+      else if (g_strcmp0 (media, "audio") == 0 && self->mix_pad == NULL)
         receive_audio (self, pad);
+      else if (g_strcmp0 (media, "video") == 0 && !self->receiving_video
+               && (g_strcmp0 (encoding, "VP8") == 0 || g_strcmp0 (encoding, "H264") == 0))
+        receive_video (self, pad, encoding);
       else
         discard (self, pad);
     }
@@ -364,9 +408,12 @@ mcu_peer_finalize (GObject *object)
   g_assert (self->stats_source == 0);
   g_ptr_array_unref (self->elements);
   g_clear_object (&self->listen_pad);
+  g_clear_object (&self->video_sink);
+  g_free (self->video_encoding);
   g_clear_object (&self->mix_pad);
   g_clear_object (&self->webrtc);
   g_clear_object (&self->mixer);
+  g_clear_object (&self->video);
   g_clear_object (&self->room);
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
@@ -439,15 +486,20 @@ add_ice_addresses (GstElement *webrtc, const char *const *addresses, GError **er
 }
 
 /* The send side: the site's listener pad through a leaky queue to the
- * transceiver on m-line 0, and the idle video transceiver on m-line 1. */
+ * transceiver on m-line 0, the room's composite to the one on m-line 1.
+ * Neither flows before DTLS is up. */
 static void
 build_send (McuPeer *self)
 {
   g_autofree char *name = g_strdup_printf ("listen_%u", self->index);
   g_autoptr (GstCaps) audio_caps = gst_caps_from_string (AUDIO_CAPS);
   g_autoptr (GstCaps) video_caps = gst_caps_from_string (VIDEO_CAPS);
-  g_autoptr (GstPad) queue_sink = NULL, pay_src = NULL, webrtc_sink = NULL;
+  g_autoptr (GstPad) queue_sink = NULL, pay_src = NULL, audio_sink = NULL;
   g_autoptr (GstWebRTCRTPTransceiver) audio = NULL, video = NULL;
+  /* a preview only receives */
+  GstWebRTCRTPTransceiverDirection direction = self->monitor
+                                                   ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY
+                                                   : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV;
   GstElement *queue, *pay;
 
   queue = add_element (self, "queue");
@@ -457,14 +509,17 @@ build_send (McuPeer *self)
   g_object_set (pay, "pt", OPUS_PT, NULL);
   gst_element_link (queue, pay);
 
-  webrtc_sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
-  g_object_get (webrtc_sink, "transceiver", &audio, NULL);
-  g_object_set (audio, "codec-preferences", audio_caps, "direction",
-                GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, NULL);
+  audio_sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
+  g_object_get (audio_sink, "transceiver", &audio, NULL);
+  g_object_set (audio, "codec-preferences", audio_caps, "direction", direction, NULL);
   pay_src = gst_element_get_static_pad (pay, "src");
-  gst_pad_link (pay_src, webrtc_sink);
-  g_signal_emit_by_name (self->webrtc, "add-transceiver",
-                         GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, video_caps, &video);
+  gst_pad_link (pay_src, audio_sink);
+
+  /* linked once the answer says which of the offered codecs the site
+   * takes: the offer must list them all */
+  self->video_sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
+  g_object_get (self->video_sink, "transceiver", &video, NULL);
+  g_object_set (video, "codec-preferences", video_caps, "direction", direction, NULL);
 
   self->listen_pad = gst_element_request_pad_simple (self->mixer, name);
   queue_sink = gst_element_get_static_pad (queue, "sink");
@@ -476,6 +531,8 @@ build_send (McuPeer *self)
  * mcu_peer_new:
  * @room: the room's pipeline, running
  * @mixer: the room's mcumixminus
+ * @video: the room's composite
+ * @monitor: a preview, which only receives (the full mix, the composite)
  * @index: the site's number in the mixer (`sink_N`, `listen_N`), unused by others
  * @options: ICE addresses, jitter buffer, FEC
  * @error: bad ICE addresses
@@ -487,8 +544,8 @@ build_send (McuPeer *self)
  *   out of the room
  */
 McuPeer *
-mcu_peer_new (GstBin *room, GstElement *mixer, guint index, const McuMediaOptions *options,
-              GError **error)
+mcu_peer_new (GstBin *room, GstElement *mixer, McuRoomVideo *video, guint index, gboolean monitor,
+              const McuMediaOptions *options, GError **error)
 {
   g_autoptr (McuPeer) self = g_object_new (MCU_TYPE_PEER, NULL);
   GstPromise *promise;
@@ -497,7 +554,9 @@ mcu_peer_new (GstBin *room, GstElement *mixer, guint index, const McuMediaOption
 
   self->room = gst_object_ref (room);
   self->mixer = gst_object_ref (mixer);
+  self->video = g_object_ref (video);
   self->index = index;
+  self->monitor = monitor;
   self->webrtc = gst_element_factory_make ("webrtcbin", NULL);
   if (self->webrtc != NULL)
     gst_object_ref_sink (self->webrtc);
@@ -534,6 +593,49 @@ mcu_peer_new (GstBin *room, GstElement *mixer, guint index, const McuMediaOption
   return g_steal_pointer (&self);
 }
 
+/* The room's composite, in the codec the site chose, to its video
+ * transceiver; not before DTLS is up. */
+static void
+send_video (McuPeer *self)
+{
+  g_autoptr (GstPad) composite = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (!self->removed && self->video_encoding != NULL && !self->sending_video)
+    composite
+        = mcu_room_video_add_output (self->video, self->index, self->video_encoding, self->tier);
+  self->sending_video = composite != NULL;
+  g_mutex_unlock (&self->lock);
+  if (composite == NULL)
+    return;
+  gst_pad_add_probe (composite, GST_PAD_PROBE_TYPE_BUFFER, hold_until_connected, self, NULL);
+  if (gst_pad_link (composite, self->video_sink) != GST_PAD_LINK_OK)
+    g_message ("site %u: the composite could not be linked to its session", self->index);
+}
+
+/* The codec the answer put first for video (m-line 1), or NULL. */
+static char *
+answered_video_encoding (const GstSDPMessage *answer)
+{
+  const GstSDPMedia *media;
+  g_autoptr (GstCaps) caps = NULL;
+  const char *encoding;
+  guint64 pt;
+
+  if (gst_sdp_message_medias_len (answer) < 2)
+    return NULL;
+  media = gst_sdp_message_get_media (answer, 1);
+  if (g_strcmp0 (gst_sdp_media_get_media (media), "video") != 0
+      || gst_sdp_media_get_port (media) == 0 || gst_sdp_media_formats_len (media) == 0
+      || !g_ascii_string_to_unsigned (gst_sdp_media_get_format (media, 0), 10, 0, 127, &pt, NULL))
+    return NULL;
+  caps = gst_sdp_media_get_caps_from_media (media, pt);
+  if (caps == NULL || gst_caps_is_empty (caps))
+    return NULL;
+  encoding = gst_structure_get_string (gst_caps_get_structure (caps, 0), "encoding-name");
+  return encoding != NULL ? g_ascii_strup (encoding, -1) : NULL;
+}
+
 static void
 on_answer_set (GstPromise *promise, gpointer user_data)
 {
@@ -549,6 +651,8 @@ on_answer_set (GstPromise *promise, gpointer user_data)
       emit_later (self, SIGNAL_FAILED, 0, _ ("The answer does not answer the mcu's offer."));
       g_clear_error (&error);
     }
+  else
+    send_video (self);
   gst_promise_unref (promise);
 }
 
@@ -582,6 +686,10 @@ mcu_peer_set_answer (McuPeer *self, const char *sdp, GError **error)
                            _ ("The answer is not a session description (SDP)."));
       return FALSE;
     }
+  g_mutex_lock (&self->lock);
+  g_free (self->video_encoding);
+  self->video_encoding = answered_video_encoding (message);
+  g_mutex_unlock (&self->lock);
   answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, message);
   promise = gst_promise_new_with_change_func (on_answer_set, g_object_ref (self), g_object_unref);
   g_signal_emit_by_name (self->webrtc, "set-remote-description", answer, promise);
@@ -709,6 +817,7 @@ mcu_peer_remove (McuPeer *self)
   g_mutex_unlock (&self->lock);
 
   g_clear_handle_id (&self->stats_source, g_source_remove);
+  mcu_room_video_remove_site (self->video, self->index);
   if (self->listen_pad != NULL)
     {
       GstPad *peer = gst_pad_get_peer (self->listen_pad);
@@ -736,4 +845,38 @@ mcu_peer_remove (McuPeer *self)
       gst_element_set_state (elements->pdata[i], GST_STATE_NULL);
       gst_bin_remove (self->room, elements->pdata[i]);
     }
+}
+
+/**
+ * mcu_peer_set_tier:
+ * @self: the peer
+ * @tier: the size of the composite the site receives
+ */
+void
+mcu_peer_set_tier (McuPeer *self, McuVideoTier tier)
+{
+  gboolean sending;
+
+  g_return_if_fail (MCU_IS_PEER (self));
+
+  g_mutex_lock (&self->lock);
+  self->tier = tier;
+  sending = self->sending_video && !self->removed;
+  g_mutex_unlock (&self->lock);
+  if (sending)
+    mcu_room_video_set_tier (self->video, self->index, tier);
+}
+
+/**
+ * mcu_peer_has_picture:
+ * @self: the peer
+ *
+ * Returns: whether the site's picture reaches the composite
+ */
+gboolean
+mcu_peer_has_picture (McuPeer *self)
+{
+  g_return_val_if_fail (MCU_IS_PEER (self), FALSE);
+
+  return mcu_room_video_has_picture (self->video, self->index);
 }

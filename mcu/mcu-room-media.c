@@ -2,10 +2,10 @@
  *
  * One GstPipeline per room, made when the first site joins and dropped
  * when the last one leaves, so that an empty room costs nothing. It holds
- * the room's mix-minus mixer, running live on the pipeline's clock in
- * 20 ms frames whether or not anyone sends (a late joiner hears the room
- * at once, a silent site holds nobody up), and one McuPeer per site.
- * The mixer's talking messages come back through the bus as ::talking.
+ * the room's composite picture (McuRoomVideo), the room's mix-minus mixer, running live on the
+ * pipeline's clock in 20 ms frames whether or not anyone sends (a late joiner hears the room at
+ * once, a silent site holds nobody up), and one McuPeer per site. The mixer's talking messages come
+ * back through the bus as ::talking.
  */
 #define G_LOG_DOMAIN "hoinghi-mcu"
 
@@ -29,6 +29,7 @@ struct _McuRoomMedia
   const McuMediaOptions *options; /* the registry's, which outlives the room */
   GstPipeline *pipeline;
   GstElement *mixer;
+  McuRoomVideo *video;
   guint bus_watch;
   guint next_index;
 };
@@ -113,6 +114,7 @@ mcu_room_media_finalize (GObject *object)
 
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   gst_element_set_state (GST_ELEMENT (self->pipeline), GST_STATE_NULL);
+  g_clear_object (&self->video);
   gst_clear_object (&self->mixer);
   gst_clear_object (&self->pipeline);
 
@@ -178,6 +180,9 @@ mcu_room_media_new (const char *room_id, const McuMediaOptions *options, GError 
   sink = gst_element_factory_make_full ("fakesink", "sync", FALSE, "async", FALSE, NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), self->mixer, sink, NULL);
   gst_element_link (self->mixer, sink);
+  self->video = mcu_room_video_new (GST_BIN (self->pipeline), options->share_video_encoders, error);
+  if (self->video == NULL)
+    return NULL;
   g_signal_connect (self->pipeline, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
   bus = gst_pipeline_get_bus (self->pipeline);
   self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
@@ -194,17 +199,18 @@ mcu_room_media_new (const char *room_id, const McuMediaOptions *options, GError 
 /**
  * mcu_room_media_add_peer:
  * @self: the room's media
+ * @monitor: a preview, which only receives (else a site)
  * @error: the session could not be made
  *
  * Returns: (transfer full) (nullable): the new site's session, making its offer
  */
 McuPeer *
-mcu_room_media_add_peer (McuRoomMedia *self, GError **error)
+mcu_room_media_add_peer (McuRoomMedia *self, gboolean monitor, GError **error)
 {
   g_return_val_if_fail (MCU_IS_ROOM_MEDIA (self), NULL);
 
-  return mcu_peer_new (GST_BIN (self->pipeline), self->mixer, self->next_index++, self->options,
-                       error);
+  return mcu_peer_new (GST_BIN (self->pipeline), self->mixer, self->video, self->next_index++,
+                       monitor, self->options, error);
 }
 
 /**
@@ -235,4 +241,43 @@ mcu_room_media_get_encoders (McuRoomMedia *self)
 
   g_object_get (self->mixer, "encoders", &encoders, NULL);
   return encoders;
+}
+
+/**
+ * mcu_room_media_get_video:
+ * @self: the room's media
+ *
+ * Returns: (transfer none): the room's composite picture
+ */
+McuRoomVideo *
+mcu_room_media_get_video (McuRoomMedia *self)
+{
+  g_return_val_if_fail (MCU_IS_ROOM_MEDIA (self), NULL);
+
+  return self->video;
+}
+
+/**
+ * mcu_room_media_start_recording:
+ * @self: the room's media
+ * @path: the file to write
+ * @error: it could not start
+ *
+ * Returns: (transfer full) (nullable): the recording of the composite and
+ *   the full mix
+ */
+McuRecorder *
+mcu_room_media_start_recording (McuRoomMedia *self, const char *path, GError **error)
+{
+  McuRecorder *recorder;
+
+  g_return_val_if_fail (MCU_IS_ROOM_MEDIA (self), NULL);
+
+  /* a listener number no site will have: its pad carries the full mix */
+  recorder = mcu_recorder_start (GST_BIN (self->pipeline),
+                                 mcu_room_video_get_recording_tee (self->video), self->mixer,
+                                 self->next_index++, path, error);
+  if (recorder != NULL)
+    mcu_room_video_request_keyframe (self->video);
+  return recorder;
 }

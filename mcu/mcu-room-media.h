@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mcu-peer.h"
+#include "mcu-recorder.h"
 
 G_BEGIN_DECLS
 
@@ -10,8 +11,10 @@ G_DECLARE_FINAL_TYPE (McuRoomMedia, mcu_room_media, MCU, ROOM_MEDIA, GObject)
 
 McuRoomMedia *mcu_room_media_new (const char *room_id, const McuMediaOptions *options,
                                   GError **error);
-McuPeer *mcu_room_media_add_peer (McuRoomMedia *self, GError **error);
+McuPeer *mcu_room_media_add_peer (McuRoomMedia *self, gboolean monitor, GError **error);
 void mcu_room_media_remove_peer (McuRoomMedia *self, McuPeer *peer);
 guint mcu_room_media_get_encoders (McuRoomMedia *self);
+McuRoomVideo *mcu_room_media_get_video (McuRoomMedia *self);
+McuRecorder *mcu_room_media_start_recording (McuRoomMedia *self, const char *path, GError **error);
 
 G_END_DECLS

@@ -34,6 +34,7 @@ struct _McuRooms
   guint max_participants;
   McuMediaOptions media; /* owns its ice_addresses */
   char *store_path;      /* where the rooms are kept, or NULL */
+  char *recordings_dir;  /* where recordings go, or NULL for none */
   McuPeerStats departed; /* what sites that left had counted */
 };
 
@@ -75,7 +76,12 @@ room_free (gpointer data)
   McuRoom *room = data;
 
   g_hash_table_unref (room->participants);
+  g_hash_table_unref (room->monitors);
   g_clear_object (&room->media);
+  g_clear_pointer (&room->tiles, json_node_unref);
+  g_clear_object (&room->recorder);
+  g_clear_handle_id (&room->stage_timer, g_source_remove);
+  mcu_stage_free (room->stage);
   g_free (room->id);
   g_free (room->name);
   g_free (room->join_token);
@@ -90,6 +96,7 @@ mcu_rooms_finalize (GObject *object)
   g_hash_table_unref (self->rooms);
   g_strfreev (self->media.ice_addresses);
   g_free (self->store_path);
+  g_free (self->recordings_dir);
 
   G_OBJECT_CLASS (mcu_rooms_parent_class)->finalize (object);
 }
@@ -138,6 +145,7 @@ mcu_rooms_new (guint max_rooms, guint max_participants)
   self->max_participants = max_participants;
   self->media.jitter_ms = 40;
   self->media.share_encoders = TRUE;
+  self->media.share_video_encoders = TRUE;
   return self;
 }
 
@@ -148,6 +156,7 @@ static McuRoom *
 room_from_json (JsonObject *object, guint max_participants)
 {
   const char *const strings[] = { "id", "name", "join_token" };
+  McuLayoutKind layout;
   McuRoom *room;
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
@@ -168,6 +177,13 @@ room_from_json (JsonObject *object, guint max_participants)
   room->locked = json_object_get_boolean_member_with_default (object, "locked", FALSE);
   room->created_at = json_object_get_int_member_with_default (object, "created_at", 0);
   room->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, participant_free);
+  room->monitors = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, participant_free);
+  room->stage = mcu_stage_new ();
+  if (!mcu_layout_parse (json_object_get_string_member_with_default (object, "layout", "auto"),
+                         &layout))
+    layout = MCU_LAYOUT_AUTO;
+  mcu_stage_set_layout (room->stage, layout, NULL,
+                        json_object_get_boolean_member_with_default (object, "lecture", FALSE));
   return room;
 }
 
@@ -283,6 +299,59 @@ by_joining (gconstpointer a, gconstpointer b)
                                       : strcmp (x->id, y->id);
 }
 
+static JsonNode *
+recording_to_json (McuRecorder *recorder)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr (GDateTime) started
+      = g_date_time_new_from_unix_utc (mcu_recorder_get_started_at (recorder));
+  g_autofree char *started_text = g_date_time_format_iso8601 (started);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, mcu_recorder_get_path (recorder));
+  json_builder_set_member_name (builder, "started_at");
+  json_builder_add_string_value (builder, started_text);
+  json_builder_set_member_name (builder, "duration_s");
+  json_builder_add_double_value (builder, mcu_recorder_get_duration (recorder));
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* The room's layout: its settings, the speaker, and the tiles while
+ * anyone is in. */
+static JsonNode *
+layout_settings_to_json (McuRoom *room)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
+  const char *pinned = mcu_stage_get_pinned (room->stage);
+  const char *speaker = mcu_stage_get_speaker (room->stage);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "layout");
+  json_builder_add_string_value (builder, mcu_layout_name (mcu_stage_get_layout (room->stage)));
+  json_builder_set_member_name (builder, "pinned");
+  if (pinned != NULL)
+    json_builder_add_string_value (builder, pinned);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "lecture");
+  json_builder_add_boolean_value (builder, mcu_stage_get_lecture (room->stage));
+  json_builder_set_member_name (builder, "speaker");
+  if (speaker != NULL)
+    json_builder_add_string_value (builder, speaker);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "tiles");
+  if (room->tiles != NULL)
+    json_builder_add_value (builder, json_node_copy (json_object_get_member (
+                                         json_node_get_object (room->tiles), "tiles")));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
 /**
  * mcu_room_to_json:
  * @room: a room
@@ -318,6 +387,15 @@ mcu_room_to_json (McuRoom *room, gboolean with_token)
       json_builder_add_value (builder, mcu_participant_to_json (l->data, TRUE));
   }
   json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "monitors");
+  json_builder_add_int_value (builder, g_hash_table_size (room->monitors));
+  json_builder_set_member_name (builder, "layout");
+  json_builder_add_value (builder, layout_settings_to_json (room));
+  json_builder_set_member_name (builder, "recording");
+  if (room->recorder != NULL)
+    json_builder_add_value (builder, recording_to_json (room->recorder));
+  else
+    json_builder_add_null_value (builder);
   if (with_token)
     {
       json_builder_set_member_name (builder, "join_token");
@@ -416,6 +494,8 @@ mcu_rooms_create (McuRooms *self, const char *id, const char *name, guint max_pa
   room->join_token = new_token ();
   room->created_at = g_get_real_time () / G_USEC_PER_SEC;
   room->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, participant_free);
+  room->monitors = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, participant_free);
+  room->stage = mcu_stage_new ();
   g_hash_table_insert (self->rooms, room->id, room);
   if (!save (self, NULL, error))
     {
@@ -473,6 +553,11 @@ save (McuRooms *self, McuRoom *skipping, GError **error)
         json_builder_add_string_value (builder, room->join_token);
         json_builder_set_member_name (builder, "created_at");
         json_builder_add_int_value (builder, room->created_at);
+        json_builder_set_member_name (builder, "layout");
+        json_builder_add_string_value (builder,
+                                       mcu_layout_name (mcu_stage_get_layout (room->stage)));
+        json_builder_set_member_name (builder, "lecture");
+        json_builder_add_boolean_value (builder, mcu_stage_get_lecture (room->stage));
         json_builder_end_object (builder);
       }
   json_builder_end_array (builder);
@@ -489,6 +574,9 @@ save (McuRooms *self, McuRoom *skipping, GError **error)
 }
 
 static void leave (McuRooms *self, McuRoom *room, McuParticipant *participant, const char *reason);
+static JsonNode *stop_recording (McuRooms *self, McuRoom *room, const char *reason);
+static JsonNode *recording_to_json (McuRecorder *recorder);
+static void drop_media_if_empty (McuRoom *room);
 
 /* Everyone is told (and leaves) before the room goes. */
 static void
@@ -496,8 +584,14 @@ close_room (McuRooms *self, McuRoom *room, const char *reason)
 {
   g_autoptr (GList) participants = g_hash_table_get_values (room->participants);
 
+  if (room->recorder != NULL)
+    json_node_unref (stop_recording (self, room, reason));
+
   for (GList *l = participants; l != NULL; l = l->next)
     leave (self, room, l->data, reason);
+  /* previews hear of it by the room-closed event */
+  g_hash_table_remove_all (room->monitors);
+  drop_media_if_empty (room);
   announce (self, "room-closed", room);
   g_hash_table_remove (self->rooms, room->id);
 }
@@ -645,6 +739,12 @@ mcu_participant_to_json (McuParticipant *participant, gboolean with_media)
       json_builder_add_boolean_value (builder, participant->operator_muted);
       json_builder_set_member_name (builder, "talking");
       json_builder_add_boolean_value (builder, participant->talking);
+      json_builder_set_member_name (builder, "video");
+      json_builder_add_boolean_value (builder, participant->video_enabled);
+      json_builder_set_member_name (builder, "picture");
+      json_builder_add_boolean_value (builder, mcu_peer_has_picture (participant->peer));
+      json_builder_set_member_name (builder, "tier");
+      json_builder_add_string_value (builder, mcu_video_tier_name (participant->tier));
       json_builder_set_member_name (builder, "audio_level_dbov");
       json_builder_add_double_value (builder, mcu_peer_get_level (participant->peer));
       json_builder_set_member_name (builder, "packets_received");
@@ -675,25 +775,187 @@ participant_by_index (McuRoom *room, guint index)
   return NULL;
 }
 
+/* A room by its id, for a timer or a signal of the room's media: the
+ * room may be gone when it fires. */
 typedef struct
 {
   McuRooms *rooms;
   char *room_id;
-} TalkingTarget;
+} RoomTarget;
 
 static void
-talking_target_free (gpointer data, GClosure *closure)
+room_target_free (gpointer data)
 {
-  TalkingTarget *target = data;
+  RoomTarget *target = data;
 
   g_free (target->room_id);
   g_free (target);
 }
 
 static void
+room_target_notify (gpointer data, GClosure *closure)
+{
+  room_target_free (data);
+}
+
+/* The room's tiles as the sites are told them. */
+static JsonNode *
+layout_to_json (McuRoom *room, guint width, guint height, const McuVideoTile *tiles,
+                McuParticipant *const *shown, guint n_tiles)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "layout");
+  json_builder_add_string_value (builder, mcu_layout_name (mcu_stage_get_layout (room->stage)));
+  json_builder_set_member_name (builder, "pinned");
+  if (mcu_stage_get_pinned (room->stage) != NULL)
+    json_builder_add_string_value (builder, mcu_stage_get_pinned (room->stage));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "lecture");
+  json_builder_add_boolean_value (builder, mcu_stage_get_lecture (room->stage));
+  json_builder_set_member_name (builder, "width");
+  json_builder_add_int_value (builder, width);
+  json_builder_set_member_name (builder, "height");
+  json_builder_add_int_value (builder, height);
+  json_builder_set_member_name (builder, "tiles");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n_tiles; i++)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "x");
+      json_builder_add_int_value (builder, tiles[i].rect.x);
+      json_builder_set_member_name (builder, "y");
+      json_builder_add_int_value (builder, tiles[i].rect.y);
+      json_builder_set_member_name (builder, "width");
+      json_builder_add_int_value (builder, tiles[i].rect.width);
+      json_builder_set_member_name (builder, "height");
+      json_builder_add_int_value (builder, tiles[i].rect.height);
+      json_builder_set_member_name (builder, "participant");
+      json_builder_add_string_value (builder, shown[i]->id);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, shown[i]->name);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* Puts the room's sites in their tiles (in the order they joined), and
+ * tells the sites and the event stream when who-is-where changed. */
+static void
+relayout (McuRooms *self, McuRoom *room)
+{
+  const char *ids[MCU_LAYOUT_MAX_TILES];
+  McuRect rects[MCU_LAYOUT_MAX_TILES];
+  McuVideoTile tiles[MCU_LAYOUT_MAX_TILES];
+  McuParticipant *shown[MCU_LAYOUT_MAX_TILES];
+  McuRoomVideo *video;
+  g_autoptr (JsonNode) layout = NULL;
+  guint width, height, n_tiles, count = 0;
+
+  if (room->media == NULL)
+    return;
+  video = mcu_room_media_get_video (room->media);
+  mcu_room_video_get_size (video, &width, &height);
+  n_tiles = mcu_layout_tiles (mcu_stage_get_layout (room->stage),
+                              g_hash_table_size (room->participants), width, height, rects);
+  n_tiles = mcu_stage_order (room->stage, n_tiles, ids);
+  for (; count < n_tiles; count++)
+    {
+      McuParticipant *participant = g_hash_table_lookup (room->participants, ids[count]);
+
+      shown[count] = participant;
+      tiles[count] = (McuVideoTile){ mcu_peer_get_index (participant->peer), rects[count],
+                                     participant->name, participant->talking };
+    }
+  mcu_room_video_set_tiles (video, tiles, count);
+  layout = layout_to_json (room, width, height, tiles, shown, count);
+  if (room->tiles != NULL && json_node_equal (room->tiles, layout))
+    return;
+  g_clear_pointer (&room->tiles, json_node_unref);
+  room->tiles = json_node_ref (layout);
+  {
+    g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
+    g_autoptr (JsonNode) details = NULL;
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "layout");
+    json_builder_add_value (builder, g_steal_pointer (&layout));
+    json_builder_end_object (builder);
+    details = json_builder_get_root (builder);
+    g_signal_emit (self, signals[SIGNAL_EVENT], 0, "layout-changed", room->id, details);
+  }
+}
+
+/**
+ * mcu_room_layout_to_json:
+ * @room: a room
+ *
+ * Returns: (transfer full) (nullable): where each site shows in the
+ *   room's composite, as last told to the sites; %NULL while nobody is in
+ */
+JsonNode *
+mcu_room_layout_to_json (McuRoom *room)
+{
+  return room->tiles != NULL ? json_node_ref (room->tiles) : NULL;
+}
+
+static void watch_stage (McuRooms *self, McuRoom *room);
+
+static void
+speaker_changed (McuRooms *self, McuRoom *room)
+{
+  McuParticipant *speaker
+      = g_hash_table_lookup (room->participants, mcu_stage_get_speaker (room->stage));
+
+  if (speaker != NULL)
+    announce_participant (self, "speaker-changed", room, speaker, NULL, NULL);
+}
+
+static gboolean
+on_stage_due (gpointer user_data)
+{
+  RoomTarget *target = user_data;
+  McuRoom *room = mcu_rooms_lookup (target->rooms, target->room_id);
+
+  if (room == NULL)
+    return G_SOURCE_REMOVE;
+  room->stage_timer = 0;
+  if (mcu_stage_update (room->stage, g_get_monotonic_time ()))
+    {
+      speaker_changed (target->rooms, room);
+      relayout (target->rooms, room);
+    }
+  watch_stage (target->rooms, room);
+  return G_SOURCE_REMOVE;
+}
+
+/* A switch held back (by the hold, or a talker not yet long enough) is
+ * made when it falls due, even if nobody starts or stops talking. */
+static void
+watch_stage (McuRooms *self, McuRoom *room)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 due = mcu_stage_next_update (room->stage, now);
+  RoomTarget *target;
+
+  g_clear_handle_id (&room->stage_timer, g_source_remove);
+  if (due == 0)
+    return;
+  target = g_new0 (RoomTarget, 1);
+  target->rooms = self;
+  target->room_id = g_strdup (room->id);
+  room->stage_timer = g_timeout_add_full (G_PRIORITY_DEFAULT, (due - now) / 1000 + 1, on_stage_due,
+                                          target, room_target_free);
+}
+
+static void
 on_talking (McuRoomMedia *media, guint index, gboolean talking, gpointer user_data)
 {
-  TalkingTarget *target = user_data;
+  RoomTarget *target = user_data;
   McuRoom *room = mcu_rooms_lookup (target->rooms, target->room_id);
   McuParticipant *participant;
 
@@ -703,6 +965,10 @@ on_talking (McuRoomMedia *media, guint index, gboolean talking, gpointer user_da
   participant->talking = talking;
   announce_participant (target->rooms, talking ? "talking" : "stopped-talking", room, participant,
                         NULL, NULL);
+  if (mcu_stage_set_talking (room->stage, participant->id, talking, g_get_monotonic_time ()))
+    speaker_changed (target->rooms, room);
+  relayout (target->rooms, room);
+  watch_stage (target->rooms, room);
 }
 
 static char *
@@ -726,6 +992,41 @@ token_matches (const char *given, const char *expected)
   return a == b && sodium_memcmp (given, expected, b) == 0;
 }
 
+/* Nobody (no site, no preview) is in: the media goes. */
+static void
+drop_media_if_empty (McuRoom *room)
+{
+  if (g_hash_table_size (room->participants) > 0 || g_hash_table_size (room->monitors) > 0)
+    return;
+  g_clear_object (&room->media);
+  g_clear_pointer (&room->tiles, json_node_unref);
+}
+
+/* A session in the room's media, made at the first. */
+static McuPeer *
+add_peer (McuRooms *self, McuRoom *room, gboolean monitor, GError **error)
+{
+  McuPeer *peer;
+
+  if (room->media == NULL)
+    {
+      RoomTarget *target;
+
+      room->media = mcu_room_media_new (room->id, &self->media, error);
+      if (room->media == NULL)
+        return NULL;
+      target = g_new0 (RoomTarget, 1);
+      target->rooms = self;
+      target->room_id = g_strdup (room->id);
+      g_signal_connect_data (room->media, "talking", G_CALLBACK (on_talking), target,
+                             room_target_notify, 0);
+    }
+  peer = mcu_room_media_add_peer (room->media, monitor, error);
+  if (peer == NULL)
+    drop_media_if_empty (room);
+  return peer;
+}
+
 static McuParticipant *
 media_failed (const GError *media_error, GError **error)
 {
@@ -741,6 +1042,7 @@ media_failed (const GError *media_error, GError **error)
  * @token: the room's join token, as the site gave it
  * @name: the site's name to show
  * @unit: the site's unit code, or ""
+ * @tier: the size of the composite it receives
  * @error: #MCU_JOIN_ERROR
  *
  * Lets a site in: checks the token, the lock and the room's size, starts
@@ -751,7 +1053,7 @@ media_failed (const GError *media_error, GError **error)
  */
 McuParticipant *
 mcu_rooms_join (McuRooms *self, const char *room_id, const char *token, const char *name,
-                const char *unit, GError **error)
+                const char *unit, McuVideoTier tier, GError **error)
 {
   McuRoom *room;
   McuParticipant *participant;
@@ -781,39 +1083,71 @@ mcu_rooms_join (McuRooms *self, const char *room_id, const char *token, const ch
                    _ ("The room is full: it takes at most %u sites."), room->max_participants);
       return NULL;
     }
-  if (room->media == NULL)
-    {
-      TalkingTarget *target = g_new0 (TalkingTarget, 1);
-
-      room->media = mcu_room_media_new (room->id, &self->media, &media_error);
-      if (room->media == NULL)
-        {
-          g_free (target);
-          return media_failed (media_error, error);
-        }
-      target->rooms = self;
-      target->room_id = g_strdup (room->id);
-      g_signal_connect_data (room->media, "talking", G_CALLBACK (on_talking), target,
-                             talking_target_free, 0);
-    }
-  peer = mcu_room_media_add_peer (room->media, &media_error);
+  peer = add_peer (self, room, FALSE, &media_error);
   if (peer == NULL)
-    {
-      if (g_hash_table_size (room->participants) == 0)
-        g_clear_object (&room->media);
-      return media_failed (media_error, error);
-    }
+    return media_failed (media_error, error);
   participant = g_new0 (McuParticipant, 1);
   participant->id = new_participant_id ();
   participant->name = g_strdup (name);
   participant->unit = g_strdup (unit);
   participant->joined_at = g_get_real_time () / G_USEC_PER_SEC;
+  participant->tier = tier;
+  participant->video_enabled = TRUE;
+  mcu_peer_set_tier (peer, tier);
   participant->peer = g_steal_pointer (&peer);
   g_hash_table_insert (room->participants, participant->id, participant);
+  mcu_stage_add (room->stage, participant->id);
   g_message ("%s (%s) joined room %s as %s", name, *unit != '\0' ? unit : "-", room->id,
              participant->id);
   announce_participant (self, "participant-joined", room, participant, NULL, NULL);
+  relayout (self, room);
   return participant;
+}
+
+/**
+ * mcu_rooms_join_monitor:
+ * @self: the registry
+ * @room_id: the room
+ * @name: who watches (for the log)
+ * @tier: the size of the composite it receives
+ * @error: %HN_ERROR_NOT_FOUND, or #MCU_JOIN_ERROR_MEDIA
+ *
+ * Lets a preview in (the caller checked the API key): it receives the
+ * composite and the full mix, sends nothing, and is no site — in no tile,
+ * in no list, in no attendance.
+ *
+ * Returns: (transfer none) (nullable): the preview, owned by the room
+ */
+McuParticipant *
+mcu_rooms_join_monitor (McuRooms *self, const char *room_id, const char *name, McuVideoTier tier,
+                        GError **error)
+{
+  McuRoom *room = mcu_rooms_lookup (self, room_id);
+  g_autoptr (GError) media_error = NULL;
+  g_autofree char *site_id = new_participant_id ();
+  McuParticipant *monitor;
+  McuPeer *peer;
+
+  if (room == NULL)
+    {
+      not_found (room_id, error);
+      return NULL;
+    }
+  peer = add_peer (self, room, TRUE, &media_error);
+  if (peer == NULL)
+    return media_failed (media_error, error);
+  monitor = g_new0 (McuParticipant, 1);
+  monitor->id = g_strconcat ("m", site_id + 1, NULL); /* "m-…", not "p-…" */
+  monitor->name = g_strdup (name);
+  monitor->unit = g_strdup ("");
+  monitor->joined_at = g_get_real_time () / G_USEC_PER_SEC;
+  monitor->tier = tier;
+  monitor->monitor = TRUE;
+  mcu_peer_set_tier (peer, tier);
+  monitor->peer = peer;
+  g_hash_table_insert (room->monitors, monitor->id, monitor);
+  g_message ("monitor %s (%s) watches room %s", monitor->id, name, room->id);
+  return monitor;
 }
 
 /**
@@ -856,9 +1190,12 @@ leave (McuRooms *self, McuRoom *room, McuParticipant *participant, const char *r
   self->departed.packets_sent += stats.packets_sent;
   /* told while the site is still there, so that its own session hears it */
   announce_participant (self, "participant-left", room, participant, "reason", reason);
+  if (room->recorder != NULL && g_hash_table_size (room->participants) == 1)
+    json_node_unref (stop_recording (self, room, "room-empty"));
+  mcu_stage_remove (room->stage, participant->id, g_get_monotonic_time ());
   g_hash_table_remove (room->participants, participant->id);
-  if (g_hash_table_size (room->participants) == 0)
-    g_clear_object (&room->media);
+  drop_media_if_empty (room);
+  relayout (self, room);
 }
 
 /**
@@ -880,9 +1217,15 @@ mcu_rooms_leave (McuRooms *self, const char *room_id, const char *participant_id
 
   g_return_if_fail (MCU_IS_ROOMS (self));
 
-  if (room != NULL
-      && (participant = g_hash_table_lookup (room->participants, participant_id)) != NULL)
+  if (room == NULL)
+    return;
+  if ((participant = g_hash_table_lookup (room->participants, participant_id)) != NULL)
     leave (self, room, participant, reason);
+  else if (g_hash_table_remove (room->monitors, participant_id))
+    {
+      g_message ("monitor %s left room %s: %s", participant_id, room->id, reason);
+      drop_media_if_empty (room);
+    }
 }
 
 /**
@@ -954,7 +1297,11 @@ mcu_rooms_get_totals (McuRooms *self, McuTotals *totals)
 
       totals->participants += g_hash_table_size (room->participants);
       if (room->media != NULL)
-        totals->encoders += mcu_room_media_get_encoders (room->media);
+        {
+          totals->encoders += mcu_room_media_get_encoders (room->media);
+          totals->video_encoders
+              += mcu_room_video_get_encoders (mcu_room_media_get_video (room->media));
+        }
       g_hash_table_iter_init (&iter, room->participants);
       while (g_hash_table_iter_next (&iter, NULL, &value))
         {
@@ -968,4 +1315,275 @@ mcu_rooms_get_totals (McuRooms *self, McuTotals *totals)
           totals->media.jitter_ms = MAX (totals->media.jitter_ms, stats.jitter_ms);
         }
     }
+}
+
+/**
+ * mcu_rooms_set_layout:
+ * @self: the registry
+ * @room_id: the room
+ * @layout: the layout
+ * @pinned: (nullable): a site of the room to keep in the main tile
+ * @lecture: whether a speaker who talked 30 s keeps the main tile
+ * @error: %HN_ERROR_NOT_FOUND (the room, or the site to pin)
+ *
+ * The layout and lecture mode are kept with the room; a pin lasts while
+ * the site is in.
+ *
+ * Returns: whether the layout was set
+ */
+gboolean
+mcu_rooms_set_layout (McuRooms *self, const char *room_id, McuLayoutKind layout, const char *pinned,
+                      gboolean lecture, GError **error)
+{
+  McuRoom *room = mcu_rooms_lookup (self, room_id);
+  McuLayoutKind old_layout;
+  g_autofree char *old_pinned = NULL;
+  gboolean old_lecture;
+
+  if (room == NULL)
+    return not_found (room_id, error);
+  if (pinned != NULL && !mcu_stage_has (room->stage, pinned))
+    {
+      g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND,
+                   _ ("There is no site “%s” in room “%s” to pin."), pinned, room_id);
+      return FALSE;
+    }
+  old_layout = mcu_stage_get_layout (room->stage);
+  old_pinned = g_strdup (mcu_stage_get_pinned (room->stage));
+  old_lecture = mcu_stage_get_lecture (room->stage);
+  mcu_stage_set_layout (room->stage, layout, pinned, lecture);
+  if ((old_layout != layout || old_lecture != lecture) && !save (self, NULL, error))
+    {
+      mcu_stage_set_layout (room->stage, old_layout, old_pinned, old_lecture);
+      return FALSE;
+    }
+  if (mcu_stage_update (room->stage, g_get_monotonic_time ()))
+    speaker_changed (self, room);
+  relayout (self, room);
+  watch_stage (self, room);
+  return TRUE;
+}
+
+/**
+ * mcu_rooms_set_tier:
+ * @self: the registry
+ * @room_id: the room
+ * @participant_id: the site
+ * @tier: the size of the composite it receives from now on
+ * @error: %HN_ERROR_NOT_FOUND
+ *
+ * Returns: whether the site's tier was set
+ */
+gboolean
+mcu_rooms_set_tier (McuRooms *self, const char *room_id, const char *participant_id,
+                    McuVideoTier tier, GError **error)
+{
+  McuParticipant *participant = mcu_rooms_lookup_participant (self, room_id, participant_id, error);
+
+  if (participant == NULL)
+    return FALSE;
+  participant->tier = tier;
+  mcu_peer_set_tier (participant->peer, tier);
+  return TRUE;
+}
+
+/**
+ * mcu_rooms_set_video:
+ * @self: the registry
+ * @room_id: the room
+ * @participant_id: the site
+ * @enabled: whether its picture shows in its tile (else its placeholder)
+ * @error: %HN_ERROR_NOT_FOUND
+ *
+ * Returns: whether it was set
+ */
+gboolean
+mcu_rooms_set_video (McuRooms *self, const char *room_id, const char *participant_id,
+                     gboolean enabled, GError **error)
+{
+  McuParticipant *participant = mcu_rooms_lookup_participant (self, room_id, participant_id, error);
+  McuRoom *room = mcu_rooms_lookup (self, room_id);
+
+  if (participant == NULL)
+    return FALSE;
+  participant->video_enabled = enabled;
+  if (room->media != NULL)
+    mcu_room_video_set_enabled (mcu_room_media_get_video (room->media),
+                                mcu_peer_get_index (participant->peer), enabled);
+  return TRUE;
+}
+
+/**
+ * mcu_rooms_set_recordings_dir:
+ * @self: the registry
+ * @dir: where recordings are written (it exists)
+ */
+void
+mcu_rooms_set_recordings_dir (McuRooms *self, const char *dir)
+{
+  g_return_if_fail (MCU_IS_ROOMS (self));
+
+  g_free (self->recordings_dir);
+  self->recordings_dir = g_strdup (dir);
+}
+
+/* Tells everyone the recording ended (@reason, and @error when it failed). */
+static void
+announce_recording_stopped (McuRooms *self, McuRoom *room, JsonNode *recording, const char *reason,
+                            const GError *error)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr (JsonNode) details = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "recording");
+  json_builder_add_value (builder, json_node_ref (recording));
+  json_builder_set_member_name (builder, "reason");
+  json_builder_add_string_value (builder, reason);
+  if (error != NULL)
+    {
+      json_builder_set_member_name (builder, "error");
+      json_builder_add_string_value (builder, error->message);
+    }
+  json_builder_end_object (builder);
+  details = json_builder_get_root (builder);
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, "recording-stopped", room->id, details);
+}
+
+static JsonNode *
+stop_recording (McuRooms *self, McuRoom *room, const char *reason)
+{
+  g_autoptr (McuRecorder) recorder = g_steal_pointer (&room->recorder);
+  g_autoptr (GError) error = NULL;
+  JsonNode *recording;
+
+  g_signal_handlers_disconnect_by_data (recorder, self);
+  if (!mcu_recorder_stop (recorder, &error))
+    g_message ("%s", error->message);
+  recording = recording_to_json (recorder);
+  g_message ("room %s: recording %s stopped (%s), %.1f s", room->id,
+             mcu_recorder_get_path (recorder), reason, mcu_recorder_get_duration (recorder));
+  announce_recording_stopped (self, room, recording, error != NULL ? "error" : reason, error);
+  return recording;
+}
+
+/* A recording that stopped by itself (a write failed: the disk is full). */
+static void
+on_recorder_failed (McuRecorder *recorder, const GError *error, gpointer user_data)
+{
+  McuRooms *self = MCU_ROOMS (user_data);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      McuRoom *room = value;
+
+      if (room->recorder == recorder)
+        {
+          g_autoptr (McuRecorder) failed = g_steal_pointer (&room->recorder);
+          g_autoptr (JsonNode) recording = recording_to_json (failed);
+
+          g_signal_handlers_disconnect_by_data (failed, self);
+          announce_recording_stopped (self, room, recording, "error", error);
+          return;
+        }
+    }
+}
+
+/* <dir>/<room>-<local date and time>.webm, not one that exists. */
+static char *
+recording_path (McuRooms *self, McuRoom *room)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+
+  for (guint n = 1;; n++)
+    {
+      g_autofree char *name = n == 1 ? g_strdup_printf ("%s-%s.webm", room->id, stamp)
+                                     : g_strdup_printf ("%s-%s-%u.webm", room->id, stamp, n);
+      char *path = g_build_filename (self->recordings_dir, name, NULL);
+
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        return path;
+      g_free (path);
+    }
+}
+
+/**
+ * mcu_rooms_start_recording:
+ * @self: the registry
+ * @room_id: the room
+ * @error: %HN_ERROR_NOT_FOUND; %HN_ERROR_CONFLICT when it is being recorded
+ *   already or nobody is in
+ *
+ * Returns: whether the recording started
+ */
+gboolean
+mcu_rooms_start_recording (McuRooms *self, const char *room_id, GError **error)
+{
+  McuRoom *room = mcu_rooms_lookup (self, room_id);
+  g_autofree char *path = NULL;
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (JsonNode) details = NULL;
+
+  if (room == NULL)
+    return not_found (room_id, error);
+  if (room->recorder != NULL)
+    {
+      g_set_error (error, HN_ERROR, HN_ERROR_CONFLICT, _ ("Room “%s” is being recorded already."),
+                   room_id);
+      return FALSE;
+    }
+  if (room->media == NULL || self->recordings_dir == NULL)
+    {
+      g_set_error (error, HN_ERROR, HN_ERROR_CONFLICT,
+                   _ ("Nobody is in room “%s”: there is nothing to record."), room_id);
+      return FALSE;
+    }
+  path = recording_path (self, room);
+  room->recorder = mcu_room_media_start_recording (room->media, path, error);
+  if (room->recorder == NULL)
+    return FALSE;
+  g_signal_connect (room->recorder, "failed", G_CALLBACK (on_recorder_failed), self);
+  g_message ("room %s: recording to %s", room->id, path);
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "recording");
+  json_builder_add_value (builder, recording_to_json (room->recorder));
+  json_builder_end_object (builder);
+  details = json_builder_get_root (builder);
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, "recording-started", room->id, details);
+  return TRUE;
+}
+
+/**
+ * mcu_rooms_stop_recording:
+ * @self: the registry
+ * @room_id: the room
+ * @error: %HN_ERROR_NOT_FOUND; %HN_ERROR_CONFLICT when it is not being recorded
+ *
+ * Stops the recording and waits for its file to be complete.
+ *
+ * Returns: (transfer full) (nullable): the finished recording (path,
+ *   start, duration)
+ */
+JsonNode *
+mcu_rooms_stop_recording (McuRooms *self, const char *room_id, GError **error)
+{
+  McuRoom *room = mcu_rooms_lookup (self, room_id);
+
+  if (room == NULL)
+    {
+      not_found (room_id, error);
+      return NULL;
+    }
+  if (room->recorder == NULL)
+    {
+      g_set_error (error, HN_ERROR, HN_ERROR_CONFLICT, _ ("Room “%s” is not being recorded."),
+                   room_id);
+      return NULL;
+    }
+  return stop_recording (self, room, "stopped");
 }

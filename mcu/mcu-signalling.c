@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "libhoinghi/hn-error.h"
@@ -42,6 +43,7 @@ typedef struct
   McuPeer *peer;
   gboolean offered;
   gboolean answered;
+  gboolean monitor; /* a preview, joined with the API key */
   guint join_timeout;
   double tokens; /* the flood limit's bucket */
   gint64 refilled_at;
@@ -53,6 +55,7 @@ struct _McuSignalling
 
   McuRooms *rooms;
   McuSignallingLimits limits;
+  char *monitor_key;   /* the control API's key, which previews need */
   GPtrArray *sessions; /* Session */
 };
 
@@ -150,10 +153,11 @@ on_peer_failed (McuPeer *peer, const char *message, gpointer user_data)
 }
 
 /* The fields of a message: each of @names must be there with its type
- * ('s' string, 'b' boolean, 'i' integer ≥ 0), except @optional, which may
- * be left out; nothing else may be there. */
+ * ('s' string, 'b' boolean, 'i' integer ≥ 0), except those in @optional,
+ * which may be left out; nothing else may be there. */
 static gboolean
-check_fields (JsonObject *object, const char *const *names, const char *types, const char *optional)
+check_fields (JsonObject *object, const char *const *names, const char *types,
+              const char *const *optional)
 {
   g_autoptr (GList) members = json_object_get_members (object);
 
@@ -167,7 +171,7 @@ check_fields (JsonObject *object, const char *const *names, const char *types, c
                    : types[i] == 'b' ? G_TYPE_BOOLEAN
                                      : G_TYPE_INT64;
 
-      if (node == NULL && g_strcmp0 (names[i], optional) == 0)
+      if (node == NULL && optional != NULL && g_strv_contains (optional, names[i]))
         continue;
       if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != want)
         return FALSE;
@@ -241,6 +245,8 @@ send_joined (Session *session, McuParticipant *self)
 
   json_builder_set_member_name (builder, "participant");
   json_builder_add_string_value (builder, self->id);
+  json_builder_set_member_name (builder, "monitor");
+  json_builder_add_boolean_value (builder, self->monitor);
   json_builder_set_member_name (builder, "room");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
@@ -258,10 +264,55 @@ send_joined (Session *session, McuParticipant *self)
   hn_websocket_send_message (session->ws, builder);
 }
 
+/* Where each site shows in the composite: the layout's members under
+ * type "layout". */
+static void
+send_layout (Session *session, JsonNode *layout)
+{
+  g_autoptr (JsonBuilder) builder = hn_json_message_begin ("layout");
+  JsonObject *object = json_node_get_object (layout);
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *value;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &member, &value))
+    {
+      json_builder_set_member_name (builder, member);
+      json_builder_add_value (builder, json_node_copy (value));
+    }
+  hn_websocket_send_message (session->ws, builder);
+}
+
+/* In: the session's media follows (offer, candidates), the site learns
+ * who is there and where each shows. */
+static void
+start_session (Session *session, const char *room_id, McuParticipant *participant)
+{
+  McuRoom *room;
+  g_autoptr (JsonNode) layout = NULL;
+
+  g_clear_handle_id (&session->join_timeout, g_source_remove);
+  session->state = SESSION_JOINED;
+  session->room_id = g_strdup (room_id);
+  session->participant_id = g_strdup (participant->id);
+  session->peer = g_object_ref (participant->peer);
+  g_signal_connect (session->peer, "offer", G_CALLBACK (on_peer_offer), session);
+  g_signal_connect (session->peer, "candidate", G_CALLBACK (on_peer_candidate), session);
+  g_signal_connect (session->peer, "failed", G_CALLBACK (on_peer_failed), session);
+  send_joined (session, participant);
+  room = mcu_rooms_lookup (session->owner->rooms, session->room_id);
+  layout = mcu_room_layout_to_json (room);
+  if (layout != NULL)
+    send_layout (session, layout);
+}
+
 static void
 handle_join (Session *session, JsonObject *object)
 {
-  const char *const names[] = { "room", "token", "name", "unit", NULL };
+  const char *const names[] = { "room", "token", "name", "unit", "tier", NULL };
+  const char *const optional[] = { "unit", "tier", NULL };
+  McuVideoTier tier = MCU_VIDEO_TIER_720P;
   const char *name, *unit;
   g_autoptr (GError) error = NULL;
   McuParticipant *participant;
@@ -271,11 +322,17 @@ handle_join (Session *session, JsonObject *object)
       fail (session, "out-of-order", _ ("This session has already joined."));
       return;
     }
-  if (!check_fields (object, names, "ssss", "unit"))
+  if (!check_fields (object, names, "sssss", optional))
     {
       fail (session, "bad-message",
-            _ ("join needs the strings room, token and name (and may have unit), nothing "
-               "else."));
+            _ ("join needs the strings room, token and name (and may have unit and tier), "
+               "nothing else."));
+      return;
+    }
+  if (json_object_has_member (object, "tier")
+      && !mcu_video_tier_parse (string_member (object, "tier"), &tier))
+    {
+      fail (session, "bad-message", _ ("The tier must be 720p or 360p."));
       return;
     }
   name = string_member (object, "name");
@@ -289,21 +346,60 @@ handle_join (Session *session, JsonObject *object)
     }
   participant
       = mcu_rooms_join (session->owner->rooms, json_object_get_string_member (object, "room"),
-                        json_object_get_string_member (object, "token"), name, unit, &error);
+                        json_object_get_string_member (object, "token"), name, unit, tier, &error);
   if (participant == NULL)
     {
       fail (session, join_error_code (error), error->message);
       return;
     }
-  g_clear_handle_id (&session->join_timeout, g_source_remove);
-  session->state = SESSION_JOINED;
-  session->room_id = g_strdup (json_object_get_string_member (object, "room"));
-  session->participant_id = g_strdup (participant->id);
-  session->peer = g_object_ref (participant->peer);
-  g_signal_connect (session->peer, "offer", G_CALLBACK (on_peer_offer), session);
-  g_signal_connect (session->peer, "candidate", G_CALLBACK (on_peer_candidate), session);
-  g_signal_connect (session->peer, "failed", G_CALLBACK (on_peer_failed), session);
-  send_joined (session, participant);
+  start_session (session, json_object_get_string_member (object, "room"), participant);
+}
+
+/* {type: monitor, room, key, name?, tier?}: a preview of the room (the
+ * technicians' panel), let in with the control API's key. */
+static void
+handle_monitor (Session *session, JsonObject *object)
+{
+  const char *const names[] = { "room", "key", "name", "tier", NULL };
+  const char *const optional[] = { "name", "tier", NULL };
+  McuVideoTier tier = MCU_VIDEO_TIER_360P;
+  const char *key, *expected = session->owner->monitor_key;
+  g_autoptr (GError) error = NULL;
+  McuParticipant *monitor;
+
+  if (session->state != SESSION_WAITING)
+    {
+      fail (session, "out-of-order", _ ("This session has already joined."));
+      return;
+    }
+  if (!check_fields (object, names, "ssss", optional)
+      || (json_object_has_member (object, "tier")
+          && !mcu_video_tier_parse (string_member (object, "tier"), &tier)))
+    {
+      fail (session, "bad-message",
+            _ ("monitor needs the strings room and key (and may have name and tier 720p or "
+               "360p), nothing else."));
+      return;
+    }
+  key = string_member (object, "key");
+  if (expected == NULL || strlen (key) != strlen (expected)
+      || sodium_memcmp (key, expected, strlen (expected)) != 0)
+    {
+      fail (session, "bad-key", _ ("Watching a room needs the control API's key."));
+      return;
+    }
+  monitor = mcu_rooms_join_monitor (
+      session->owner->rooms, string_member (object, "room"),
+      json_object_has_member (object, "name") ? string_member (object, "name") : "monitor", tier,
+      &error);
+  if (monitor == NULL)
+    {
+      fail (session, error->domain == MCU_JOIN_ERROR ? "media-failed" : "not-found",
+            error->message);
+      return;
+    }
+  session->monitor = TRUE;
+  start_session (session, string_member (object, "room"), monitor);
 }
 
 static void
@@ -361,6 +457,8 @@ handle_message (Session *session, JsonObject *object)
     fail (session, "bad-message", _ ("Every message needs a string type."));
   else if (g_str_equal (type, "join"))
     handle_join (session, object);
+  else if (g_str_equal (type, "monitor"))
+    handle_monitor (session, object);
   else if (g_str_equal (type, "ping"))
     {
       g_autoptr (JsonBuilder) builder = hn_json_message_begin ("pong");
@@ -443,8 +541,20 @@ on_room_event (McuRooms *rooms, const char *type, const char *room_id, JsonNode 
   const char *id;
   g_autoptr (JsonBuilder) builder = NULL;
 
-  if (session->state != SESSION_JOINED || !g_str_equal (room_id, session->room_id)
-      || !json_object_has_member (object, "participant"))
+  if (session->state != SESSION_JOINED || !g_str_equal (room_id, session->room_id))
+    return;
+  if (g_str_equal (type, "layout-changed"))
+    {
+      send_layout (session, json_object_get_member (object, "layout"));
+      return;
+    }
+  /* a preview has no participant-left of its own to hear it by */
+  if (g_str_equal (type, "room-closed") && session->monitor)
+    {
+      say_bye (session, "room-closed");
+      return;
+    }
+  if (!json_object_has_member (object, "participant"))
     return;
   participant = json_object_get_object_member (object, "participant");
   id = member_string (participant, "id");
@@ -571,6 +681,7 @@ mcu_signalling_finalize (GObject *object)
   McuSignalling *self = MCU_SIGNALLING (object);
 
   g_ptr_array_unref (self->sessions);
+  g_free (self->monitor_key);
   g_clear_object (&self->rooms);
 
   G_OBJECT_CLASS (mcu_signalling_parent_class)->finalize (object);
@@ -650,4 +761,18 @@ mcu_signalling_stop (McuSignalling *self)
   while (!all_closed (self) && g_get_monotonic_time () < deadline)
     if (!g_main_context_iteration (NULL, FALSE))
       g_usleep (2000);
+}
+
+/**
+ * mcu_signalling_set_monitor_key:
+ * @self: the signalling
+ * @key: the control API's key, which a preview (`monitor`) must give
+ */
+void
+mcu_signalling_set_monitor_key (McuSignalling *self, const char *key)
+{
+  g_return_if_fail (MCU_IS_SIGNALLING (self));
+
+  g_free (self->monitor_key);
+  self->monitor_key = g_strdup (key);
 }

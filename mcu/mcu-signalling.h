@@ -20,6 +20,7 @@ G_DECLARE_FINAL_TYPE (McuSignalling, mcu_signalling, MCU, SIGNALLING, GObject)
 
 McuSignalling *mcu_signalling_new (HnServer *server, McuRooms *rooms,
                                    const McuSignallingLimits *limits);
+void mcu_signalling_set_monitor_key (McuSignalling *self, const char *key);
 void mcu_signalling_stop (McuSignalling *self);
 
 G_END_DECLS

@@ -138,6 +138,60 @@ test_hostile (Fixture *f, gconstpointer data)
   }
 }
 
+/* A room's layout: set, refused when wrong (and unchanged), kept over a
+ * restart. */
+static void
+test_layout (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestResponse) created
+      = call (f, "POST", "/api/v1/rooms", KEY, "{\"id\":\"r1\",\"name\":\"Giao ban\"}");
+  g_autoptr (HnTestResponse) set
+      = call (f, "PUT", "/api/v1/rooms/r1/layout", KEY, "{\"layout\":\"1+7\",\"lecture\":true}");
+  g_autoptr (JsonObject) room = hn_test_json_object (set->body);
+  JsonObject *layout;
+  struct
+  {
+    const char *method, *path, *body;
+    guint status;
+  } bad[] = {
+    { "PUT", "/api/v1/rooms/r1/layout", "{\"layout\":\"5x5\"}", 400 },
+    { "PUT", "/api/v1/rooms/r1/layout", "{\"layout\":7}", 400 },
+    { "PUT", "/api/v1/rooms/r1/layout", "{}", 400 },
+    { "PUT", "/api/v1/rooms/r1/layout", "[\"2x2\"]", 400 },
+    { "PUT", "/api/v1/rooms/r1/layout", "{\"layout\":\"2x2\",\"lecture\":\"yes\"}", 400 },
+    { "PUT", "/api/v1/rooms/r1/layout", "{\"layout\":\"2x2\",\"pinned\":5}", 400 },
+    { "PUT", "/api/v1/rooms/r1/layout", "{\"layout\":\"2x2\",\"zoom\":1}", 400 },
+    { "PUT", "/api/v1/rooms/r1/layout", "{\"layout\":\"2x2\",\"pinned\":\"p-absent\"}", 404 },
+    { "PUT", "/api/v1/rooms/none/layout", "{\"layout\":\"2x2\"}", 404 },
+    { "POST", "/api/v1/rooms/r1/layout", "{\"layout\":\"2x2\"}", 405 },
+  };
+
+  g_assert_cmpuint (created->status, ==, 201);
+  g_assert_cmpuint (set->status, ==, 200);
+  layout = json_object_get_object_member (room, "layout");
+  g_assert_cmpstr (json_object_get_string_member (layout, "layout"), ==, "1+7");
+  g_assert_true (json_object_get_boolean_member (layout, "lecture"));
+  g_assert_true (json_object_get_null_member (layout, "pinned"));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (HnTestResponse) r = call (f, bad[i].method, bad[i].path, KEY, bad[i].body);
+
+      g_test_message ("%s %s %s → %u", bad[i].method, bad[i].path, bad[i].body, r->status);
+      g_assert_cmpuint (r->status, ==, bad[i].status);
+    }
+  /* killed: acknowledged means written */
+  hn_test_daemon_stop (f->mcu->daemon, SIGKILL, 10000);
+  g_assert_true (hn_test_daemon_restart (f->mcu->daemon, NULL));
+  {
+    g_autoptr (HnTestResponse) r = call (f, "GET", "/api/v1/rooms/r1", KEY, NULL);
+    g_autoptr (JsonObject) kept = hn_test_json_object (r->body);
+
+    layout = json_object_get_object_member (kept, "layout");
+    g_assert_cmpstr (json_object_get_string_member (layout, "layout"), ==, "1+7");
+    g_assert_true (json_object_get_boolean_member (layout, "lecture"));
+  }
+}
+
 typedef struct
 {
   GMainLoop *loop;
@@ -244,5 +298,6 @@ main (int argc, char **argv)
   ADD ("rooms", test_rooms);
   ADD ("hostile", test_hostile);
   ADD ("events", test_events);
+  ADD ("layout", test_layout);
   return g_test_run ();
 }

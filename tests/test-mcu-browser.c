@@ -93,9 +93,50 @@ hears_audio (const char *text, gpointer user_data)
          && json_object_get_double_member_with_default (status, "audioLevel", 0) > 0.01;
 }
 
+/* The page sends its (fake) camera and shows the room's 720p picture. */
+static gboolean
+sees_video (const char *text, gpointer user_data)
+{
+  g_autoptr (JsonObject) status = hn_test_json_object (text);
+
+  return status != NULL && json_object_get_boolean_member_with_default (status, "camera", FALSE)
+         && json_object_get_int_member_with_default (status, "framesSent", 0) > 10
+         && json_object_get_int_member_with_default (status, "framesDecoded", 0) > 10
+         && json_object_get_int_member_with_default (status, "videoWidth", 0) == 1280
+         && json_object_get_int_member_with_default (status, "videoHeight", 0) == 720;
+}
+
+/* The browser's picture reaches its tile of the composite. */
+static gboolean
+browser_picture_in_tile (Fixture *f)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr (HnTestResponse) r
+          = hn_test_mcu_call (f->mcu, "GET", "/api/v1/rooms/r1", HN_TEST_MCU_KEY, NULL);
+      g_autoptr (JsonObject) room = hn_test_json_object (r->body);
+      JsonArray *sites = json_object_get_array_member (room, "participants");
+
+      for (guint i = 0; i < json_array_get_length (sites); i++)
+        {
+          JsonObject *site = json_array_get_object_element (sites, i);
+
+          if (g_str_equal (json_object_get_string_member (site, "unit"), "26")
+              && g_str_has_prefix (json_object_get_string_member (site, "name"), "Tr")
+              && json_object_get_boolean_member (site, "picture"))
+            return TRUE;
+        }
+      g_usleep (200000);
+    }
+  return FALSE;
+}
+
 /* The browser @data (an HnTestBrowserKind) joins through the page with its
- * microphone sending 1000 Hz: Chromium's from a WAV, Firefox's own fake
- * tone is 1 kHz too. */
+ * microphone sending 1000 Hz (Chromium's from a WAV, Firefox's own fake
+ * tone is 1 kHz too) and its fake camera: it hears the others, sees the
+ * room's picture, and its own picture reaches its tile. */
 static void
 test_browser_joins (Fixture *f, gconstpointer data)
 {
@@ -106,7 +147,7 @@ test_browser_joins (Fixture *f, gconstpointer data)
       hn_test_daemon_get_url (f->mcu->daemon), f->token);
   g_autoptr (GError) error = NULL;
   g_autoptr (HnTestBrowser) browser = hn_test_browser_start (kind, url, wav, &error);
-  g_autofree char *joined = NULL, *hearing = NULL;
+  g_autofree char *joined = NULL, *hearing = NULL, *seeing = NULL;
   g_autoptr (HnTestProcess) a = NULL, b = NULL;
   g_autoptr (JsonObject) ra = NULL, rb = NULL;
   int a_status, b_status;
@@ -131,6 +172,9 @@ test_browser_joins (Fixture *f, gconstpointer data)
   hearing
       = hn_test_browser_wait_for_line (browser, HN_TEST_BROWSER_STATUS, 30000, hears_audio, NULL);
   g_assert_nonnull (hearing);
+  seeing = hn_test_browser_wait_for_line (browser, HN_TEST_BROWSER_STATUS, 30000, sees_video, NULL);
+  g_assert_nonnull (seeing);
+  g_assert_true (browser_picture_in_tile (f));
   {
     g_autoptr (HnTestResponse) room
         = hn_test_mcu_call (f->mcu, "GET", "/api/v1/rooms/r1", HN_TEST_MCU_KEY, NULL);

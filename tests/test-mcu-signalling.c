@@ -274,6 +274,10 @@ test_join_refused (Fixture *f, gconstpointer data)
     { "{\"type\":\"join\",\"room\":1,\"token\":\"sai\",\"name\":\"X\"}", "bad-message" },
     { "{\"type\":\"join\",\"room\":\"r1\",\"token\":\"sai\",\"name\":\"X\",\"admin\":true}",
       "bad-message" },
+    { "{\"type\":\"join\",\"room\":\"r1\",\"token\":\"sai\",\"name\":\"X\",\"tier\":\"4k\"}",
+      "bad-message" },
+    { "{\"type\":\"join\",\"room\":\"r1\",\"token\":\"sai\",\"name\":\"X\",\"tier\":360}",
+      "bad-message" },
     { "{\"type\":\"join\",\"room\":\"r1\",\"token\":\"sai\",\"name\":\"X\",\"unit\":\"2 6\"}",
       "bad-message" },
   };
@@ -439,6 +443,8 @@ test_control_errors (Fixture *f, gconstpointer data)
   g_autoptr (HnTestSocket) site = join (f, "UBND tỉnh", "26", &id);
   g_autofree char *mute = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/mute", id);
   g_autofree char *url = g_strconcat (hn_test_daemon_get_url (f->mcu->daemon), mute, NULL);
+  g_autofree char *video = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/video", id);
+  g_autofree char *tier = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/tier", id);
   struct
   {
     const char *method;
@@ -453,6 +459,16 @@ test_control_errors (Fixture *f, gconstpointer data)
     { "POST", mute, "{\"audio\":true,\"video\":true}", 400 },
     { "GET", mute, NULL, 405 },
     { "POST", "/api/v1/rooms/r1/participants/x/dance", NULL, 404 },
+    { "POST", "/api/v1/rooms/r1/participants/p-khong-co/video", "{\"enabled\":false}", 404 },
+    { "POST", "/api/v1/rooms/r1/participants/p-khong-co/tier", "{\"tier\":\"360p\"}", 404 },
+    { "POST", video, "{\"enabled\":\"no\"}", 400 },
+    { "POST", video, "{}", 400 },
+    { "POST", tier, "{\"tier\":\"1080p\"}", 400 },
+    { "POST", tier, "{\"tier\":360}", 400 },
+    { "POST", tier, "{\"tier\":\"360p\",\"x\":1}", 400 },
+    { "PUT", tier, "{\"tier\":\"360p\"}", 405 },
+    { "POST", tier, "{\"tier\":\"360p\"}", 200 },
+    { "POST", video, "{\"enabled\":false}", 200 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -471,6 +487,56 @@ test_control_errors (Fixture *f, gconstpointer data)
   }
   g_assert_cmpuint (hn_test_socket_count (site, "muted"), ==, 0);
   g_assert_cmpuint (participant_count (f), ==, 1);
+}
+
+/* A preview (the panel) joins with the API key, gets an offer with both
+ * streams to receive, hears the room's news, and is no site. */
+static void
+test_monitor (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestSocket) site = join (f, "UBND tỉnh", "26", NULL);
+  g_autoptr (HnTestSocket) wrong = connect_socket (f);
+  g_autoptr (HnTestSocket) monitor = connect_socket (f);
+  g_autoptr (JsonObject) joined = NULL, offer = NULL, layout = NULL, news = NULL;
+  g_autoptr (HnTestResponse) r = NULL;
+  g_autoptr (JsonObject) room = NULL;
+  g_autoptr (HnTestSocket) late = NULL;
+  const char *sdp;
+
+  hn_test_socket_send (wrong, "{\"type\":\"monitor\",\"room\":\"r1\",\"key\":\"doan-sai\"}");
+  assert_error (wrong, "bad-key", TRUE);
+  hn_test_socket_send (monitor, "{\"type\":\"monitor\",\"room\":\"r1\",\"key\":\"" KEY
+                                "\",\"name\":\"Bàn kỹ thuật\",\"tier\":\"360p\"}");
+  joined = hn_test_socket_expect (monitor, "joined", WAIT_MS);
+  g_assert_nonnull (joined);
+  g_assert_true (json_object_get_boolean_member (joined, "monitor"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (joined, "participants")),
+                    ==, 1);
+  layout = hn_test_socket_expect (monitor, "layout", WAIT_MS);
+  g_assert_nonnull (layout);
+  offer = hn_test_socket_expect (monitor, "offer", WAIT_MS);
+  g_assert_nonnull (offer);
+  sdp = json_object_get_string_member (offer, "sdp");
+  g_assert_nonnull (strstr (sdp, "a=sendonly"));
+  g_assert_null (strstr (sdp, "a=sendrecv"));
+  /* no site: not listed, no tile, nobody told */
+  g_assert_cmpuint (participant_count (f), ==, 1);
+  r = call (f, "GET", "/api/v1/rooms/r1", NULL);
+  room = hn_test_json_object (r->body);
+  g_assert_cmpint (json_object_get_int_member (room, "monitors"), ==, 1);
+  g_assert_cmpuint (hn_test_socket_count (site, "participant-joined"), ==, 0);
+  /* the room's news reach it */
+  late = join (f, "UBND huyện Tam Đảo", "248", NULL);
+  news = hn_test_socket_expect (monitor, "participant-joined", WAIT_MS);
+  g_assert_nonnull (news);
+  /* a room that closes says goodbye to it */
+  g_clear_pointer (&r, hn_test_response_free);
+  r = call (f, "DELETE", "/api/v1/rooms/r1", NULL);
+  g_assert_cmpuint (r->status, ==, 204);
+  g_clear_pointer (&news, json_object_unref);
+  news = hn_test_socket_expect (monitor, "bye", WAIT_MS);
+  g_assert_nonnull (news);
+  g_assert_cmpstr (json_object_get_string_member (news, "reason"), ==, "room-closed");
 }
 
 static void
@@ -551,6 +617,7 @@ main (int argc, char **argv)
   ADD ("join-refused", test_join_refused);
   ADD ("hostile", test_hostile);
   ADD ("control-errors", test_control_errors);
+  ADD ("monitor", test_monitor);
   ADD ("sigterm", test_sigterm);
   ADD ("rooms-survive", test_rooms_survive);
   return g_test_run ();

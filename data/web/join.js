@@ -3,9 +3,12 @@
  * /join/{room}?token=…; standard APIs only (Chromium and Firefox), no
  * external resources.
  *
- * The site asks for the microphone, opens ws(s)://HOST/ws, sends `join`,
- * answers the mcu's `offer` with the microphone on the audio transceiver
- * (m-line 0), trickles ICE candidates both ways and plays the room's mix.
+  * The site asks for the microphone and the camera, opens ws(s)://HOST/ws,
+ * sends `join`, answers the mcu's `offer` with the microphone on the audio
+ * transceiver (m-line 0) and the camera on the video one (m-line 1),
+ * trickles ICE candidates both ways, plays the room's mix and shows the
+ * room's composite picture.  Without a camera (none, or refused) the site
+ * joins with sound only.
  * It reconnects with backoff (1 s doubling to 10 s) when the mcu restarts
  * (`bye` mcu-stopping, close 1001) or the connection is lost, never after
  * `left`, `kicked`, `room-closed` or a fatal error.
@@ -17,6 +20,8 @@
  *   /join/r1?token=T&autojoin=1&name=Điểm%20cầu%20thử&unit=TEST-1
  *   (Chromium needs --autoplay-policy=no-user-gesture-required to play
  *   the mix without a click; the stats below count packets regardless.)
+  * - `?camera=0` joins without the camera (sound only; the room's picture
+ *   still shows).
  * - `?processing=0` asks for the microphone without echo cancellation, noise
  *   suppression and gain control: for rooms with their own audio processor,
  *   and for tests, whose fake microphone the echo canceller would otherwise
@@ -38,7 +43,11 @@
  *     packetsReceived, bytesReceived   inbound-rtp, kind audio
  *     audioLevel      0..1: inbound-rtp audioLevel, else the RMS over the
  *                     last second from totalAudioEnergy/totalSamplesDuration
- *     packetsSent, bytesSent           outbound-rtp, kind audio
+  *     packetsSent, bytesSent           outbound-rtp, kind audio
+ *     camera          whether the camera is sent
+ *     framesSent      outbound-rtp, kind video
+ *     framesDecoded   inbound-rtp, kind video (the room's picture)
+ *     videoWidth, videoHeight          the room's picture as played
  *     iceState        RTCPeerConnection.iceConnectionState, or "none"
  *     error           the code of the last `error` from the mcu (or a local
  *                     one: "no-microphone", "bad-link"), or null
@@ -115,7 +124,9 @@
     participants: $('participants'),
     stats: $('stats'),
     announce: $('announce'),
-    audio: $('remote-audio'),
+        audio: $('remote-audio'),
+    video: $('remote-video'),
+    cameraButton: $('camera-button'),
   };
 
   const params = new URLSearchParams(location.search);
@@ -127,7 +138,8 @@
     state: 'idle',
     name: '',
     unit: '',
-    mic: null, /* MediaStream */
+        mic: null, /* MediaStream: the microphone, and the camera when there is one */
+    cameraOff: false,
     ws: null,
     pc: null,
     participant: null,
@@ -153,7 +165,9 @@
     bytesReceived: 0,
     audioLevel: 0,
     packetsSent: 0,
-    bytesSent: 0,
+        bytesSent: 0,
+    framesSent: 0,
+    framesDecoded: 0,
     energy: null, /* {totalAudioEnergy, totalSamplesDuration} of the last sample */
     busy: false,
   };
@@ -568,9 +582,17 @@
         sdpMLineIndex: event.candidate.sdpMLineIndex ?? 0,
       });
     };
-    pc.ontrack = (event) => {
-      if (pc !== session.pc || event.track.kind !== 'audio') return;
-      ui.audio.srcObject = event.streams[0] || new MediaStream([event.track]);
+        pc.ontrack = (event) => {
+      if (pc !== session.pc) return;
+      if (event.track.kind === 'video') {
+        /* the picture apart from the sound: a stalled picture never holds the sound */
+        ui.video.srcObject = new MediaStream([event.track]);
+        ui.video.hidden = false;
+        ui.video.play().catch((e) => console.info(`hoinghi: video play: ${describe(e)}`));
+        return;
+      }
+      if (event.track.kind !== 'audio') return;
+      ui.audio.srcObject = new MediaStream([event.track]);
       playAudio();
     };
     pc.oniceconnectionstatechange = () => {
@@ -598,10 +620,16 @@
     const audio = transceivers[0] && transceivers[0].receiver.track.kind === 'audio'
       ? transceivers[0] : transceivers.find((t) => t.receiver.track.kind === 'audio');
     if (!audio) throw new Error('the offer has no audio');
-    const track = session.mic ? session.mic.getAudioTracks()[0] : null;
+        const track = session.mic ? session.mic.getAudioTracks()[0] : null;
     if (track) {
       await audio.sender.replaceTrack(track);
       audio.direction = 'sendrecv';
+    }
+    const video = transceivers.find((t) => t !== audio && t.receiver.track.kind === 'video');
+    const camera = session.mic ? session.mic.getVideoTracks()[0] : null;
+    if (video) {
+      if (camera) await video.sender.replaceTrack(camera);
+      video.direction = camera ? 'sendrecv' : 'recvonly';
     }
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
@@ -634,7 +662,9 @@
     session.pendingCandidates = [];
     stats.energy = null;
     if (pc) pc.close();
-    ui.audio.srcObject = null;
+        ui.audio.srcObject = null;
+    ui.video.srcObject = null;
+    ui.video.hidden = true;
     ui.audioButton.hidden = true;
     renderStats();
   }
@@ -658,6 +688,9 @@
     session.mic = null;
   }
 
+    /* What the mcu tiles best: 640×360 at 15 frames a second. */
+  const CAMERA = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15 } };
+
   async function getMicrophone() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       throw Object.assign(new Error('insecure'), { name: 'SecurityError' });
@@ -665,12 +698,18 @@
     // A room whose own sound system cancels echo (and a test's fake
     // microphone, which the browser's echo canceller would take for echo of
     // what it plays) asks for the raw microphone with ?processing=0.
-    if (params.get('processing') === '0') {
-      return navigator.mediaDevices.getUserMedia({
-        audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
-      });
+    const audio = params.get('processing') === '0'
+      ? { echoCancellation: false, noiseSuppression: false, autoGainControl: false }
+      : true;
+    if (params.get('camera') !== '0') {
+      try {
+        return await navigator.mediaDevices.getUserMedia({ audio, video: CAMERA });
+      } catch (e) {
+        /* no camera, or refused: the site joins with sound only */
+        console.info(`hoinghi: no camera: ${describe(e)}`);
+      }
     }
-    return navigator.mediaDevices.getUserMedia({ audio: true });
+    return navigator.mediaDevices.getUserMedia({ audio });
   }
 
   function microphoneErrorText(e) {
@@ -709,12 +748,13 @@
     session.unit = unit;
     session.leaving = false;
     session.selfMuted = false;
+    session.cameraOff = false;
     session.operatorMuted = false;
     session.lastError = null;
     session.backoffMs = BACKOFF_FIRST_MS;
     setNotice('');
     setState('connecting');
-    setStatus('Đang mở micro…');
+    setStatus('Đang mở micro và camera…');
     ui.joinButton.disabled = true;
     try {
       session.mic = await getMicrophone();
@@ -730,6 +770,7 @@
       stopMic(); /* "Rời phòng" while the browser asked about the microphone */
       return;
     }
+    applyCameraState();
     connect();
   }
 
@@ -762,9 +803,23 @@
 
   function toggleMute() {
     if (session.operatorMuted || session.state !== 'joined') return;
-    session.selfMuted = !session.selfMuted;
+        session.selfMuted = !session.selfMuted;
     applyMicState();
     send({ type: 'mute', audio: session.selfMuted });
+  }
+
+  /* The camera off sends black frames: the tile stays, without a picture. */
+  function toggleCamera() {
+    session.cameraOff = !session.cameraOff;
+    applyCameraState();
+  }
+
+  function applyCameraState() {
+    const tracks = session.mic ? session.mic.getVideoTracks() : [];
+    for (const track of tracks) track.enabled = !session.cameraOff;
+    ui.cameraButton.hidden = tracks.length === 0;
+    ui.cameraButton.textContent = session.cameraOff ? 'Bật camera' : 'Tắt camera';
+    ui.cameraButton.setAttribute('aria-pressed', String(session.cameraOff));
   }
 
   /* ---- HOINGHI-STATUS for tests ---- */
@@ -777,10 +832,17 @@
     let bytesSent = 0;
     let audioLevel = null;
     let energy = null;
+        let framesSent = 0;
+    let framesDecoded = 0;
     if (pc) {
       const report = await pc.getStats();
       report.forEach((s) => {
         const kind = s.kind || s.mediaType;
+        if (kind === 'video') {
+          if (s.type === 'inbound-rtp') framesDecoded += s.framesDecoded || 0;
+          else if (s.type === 'outbound-rtp') framesSent += s.framesSent || s.framesEncoded || 0;
+          return;
+        }
         if (kind !== 'audio') return;
         if (s.type === 'inbound-rtp') {
           packetsReceived += s.packetsReceived || 0;
@@ -805,7 +867,9 @@
     stats.packetsReceived = packetsReceived;
     stats.bytesReceived = bytesReceived;
     stats.packetsSent = packetsSent;
-    stats.bytesSent = bytesSent;
+        stats.bytesSent = bytesSent;
+    stats.framesSent = framesSent;
+    stats.framesDecoded = framesDecoded;
     stats.audioLevel = audioLevel === null ? 0 : Math.min(1, audioLevel);
   }
 
@@ -820,8 +884,9 @@
         stats.busy = false;
       }
     }
-    if (!session.pc) Object.assign(stats, {
+        if (!session.pc) Object.assign(stats, {
       packetsReceived: 0, bytesReceived: 0, packetsSent: 0, bytesSent: 0, audioLevel: 0,
+      framesSent: 0, framesDecoded: 0,
     });
     const muted = session.selfMuted || session.operatorMuted;
     const status = {
@@ -834,7 +899,12 @@
       bytesReceived: stats.bytesReceived,
       audioLevel: Math.round(stats.audioLevel * 10000) / 10000,
       packetsSent: stats.packetsSent,
-      bytesSent: stats.bytesSent,
+            bytesSent: stats.bytesSent,
+      camera: Boolean(session.mic && session.mic.getVideoTracks().length > 0 && !session.cameraOff),
+      framesSent: stats.framesSent,
+      framesDecoded: stats.framesDecoded,
+      videoWidth: ui.video.videoWidth || 0,
+      videoHeight: ui.video.videoHeight || 0,
       iceState: session.pc ? session.pc.iceConnectionState : 'none',
       error: session.lastError,
       reconnects: session.reconnects,
@@ -856,7 +926,8 @@
       event.preventDefault();
       join();
     });
-    ui.muteButton.addEventListener('click', toggleMute);
+        ui.muteButton.addEventListener('click', toggleMute);
+    ui.cameraButton.addEventListener('click', toggleCamera);
     ui.leaveButton.addEventListener('click', leave);
     ui.audioButton.addEventListener('click', playAudio);
     window.addEventListener('pagehide', () => {

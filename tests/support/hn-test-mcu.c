@@ -145,13 +145,41 @@ hn_test_json_object (const char *text)
  * @expect: (nullable): the tones it must hear, e.g. "440,660"
  * @absent: (nullable): the tones it must not hear
  *
- * Starts hoinghi-endpoint --check as a site of room "r1".
+ * Starts hoinghi-endpoint --check as a site of room "r1" sending a tone (or silence).
  *
  * Returns: (transfer full): the running endpoint
  */
 HnTestProcess *
 hn_test_mcu_endpoint (HnTestMcu *mcu, const char *token, const char *name, guint tone,
                       guint seconds, const char *expect, const char *absent)
+{
+  g_autoptr (GPtrArray) extra = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (extra, g_strdup_printf ("--duration=%u", seconds));
+  g_ptr_array_add (extra,
+                   tone != 0 ? g_strdup_printf ("--test-tone=%u", tone) : g_strdup ("--silent"));
+  if (expect != NULL)
+    g_ptr_array_add (extra, g_strdup_printf ("--expect-tones=%s", expect));
+  if (absent != NULL)
+    g_ptr_array_add (extra, g_strdup_printf ("--expect-absent=%s", absent));
+  g_ptr_array_add (extra, NULL);
+  return hn_test_mcu_endpoint_with (mcu, token, name, (const char *const *) extra->pdata);
+}
+
+/**
+ * hn_test_mcu_endpoint_with:
+ * @mcu: a test mcu with a room "r1"
+ * @token: the room's join token
+ * @name: the site's name
+ * @extra: (array zero-terminated=1): its other options (--duration, --test-color, …)
+ *
+ * Starts hoinghi-endpoint --check as a site of room "r1".
+ *
+ * Returns: (transfer full): the running endpoint
+ */
+HnTestProcess *
+hn_test_mcu_endpoint_with (HnTestMcu *mcu, const char *token, const char *name,
+                           const char *const *extra)
 {
   g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
@@ -164,13 +192,8 @@ hn_test_mcu_endpoint (HnTestMcu *mcu, const char *token, const char *name, guint
   g_ptr_array_add (args, g_strdup_printf ("--name=%s", name));
   g_ptr_array_add (args, g_strdup ("--unit=26"));
   g_ptr_array_add (args, g_strdup ("--check"));
-  g_ptr_array_add (args, g_strdup_printf ("--duration=%u", seconds));
-  g_ptr_array_add (args,
-                   tone != 0 ? g_strdup_printf ("--test-tone=%u", tone) : g_strdup ("--silent"));
-  if (expect != NULL)
-    g_ptr_array_add (args, g_strdup_printf ("--expect-tones=%s", expect));
-  if (absent != NULL)
-    g_ptr_array_add (args, g_strdup_printf ("--expect-absent=%s", absent));
+  for (guint i = 0; extra[i] != NULL; i++)
+    g_ptr_array_add (args, g_strdup (extra[i]));
   g_ptr_array_add (args, NULL);
   process = hn_test_process_start ((const char *const *) args->pdata, &error);
   g_assert_no_error (error);

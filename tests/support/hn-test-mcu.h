@@ -31,6 +31,8 @@ JsonObject *hn_test_json_object (const char *text);
 HnTestProcess *hn_test_mcu_endpoint (HnTestMcu *mcu, const char *token, const char *name,
                                      guint tone, guint seconds, const char *expect,
                                      const char *absent);
+HnTestProcess *hn_test_mcu_endpoint_with (HnTestMcu *mcu, const char *token, const char *name,
+                                          const char *const *extra);
 JsonObject *hn_test_endpoint_report (HnTestProcess *endpoint, int *status);
 
 G_END_DECLS

@@ -1,0 +1,426 @@
+/* test-mcu-video.c: the composite picture end to end — a real hoinghi-mcu
+ * and real hoinghi-endpoint processes sending solid colours over WebRTC on
+ * 127.0.0.1, each analysing the composite it receives tile by tile. */
+#define _GNU_SOURCE /* prlimit */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "support/hn-test-mcu.h"
+#include "support/hn-test-process.h"
+#include "support/hn-test-socket.h"
+#include "support/hn-test.h"
+
+#define KEY HN_TEST_MCU_KEY
+#define WAIT_MS 20000
+
+typedef struct
+{
+  HnTestMcu *mcu;
+  char *token;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  f->mcu = hn_test_mcu_start (NULL);
+  f->token = hn_test_mcu_create_room (f->mcu, "{\"id\":\"r1\",\"name\":\"Giao ban\"}");
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  hn_test_mcu_free (f->mcu);
+  g_free (f->token);
+}
+
+static HnTestResponse *
+call (Fixture *f, const char *method, const char *path, const char *body)
+{
+  return hn_test_mcu_call (f->mcu, method, path, KEY, body);
+}
+
+/* A site sending @color in @codec, watching the composite for @seconds
+ * and expecting to see @expect (a comma list of colours, or NULL); @more:
+ * another option (a tone instead of silence, a tier), or NULL. */
+static HnTestProcess *
+colour_site_with (Fixture *f, const char *name, const char *color, const char *codec, guint seconds,
+                  const char *expect, const char *more)
+{
+  g_autofree char *color_arg = g_strdup_printf ("--test-color=%s", color);
+  g_autofree char *codec_arg = g_strdup_printf ("--video-codec=%s", codec);
+  g_autofree char *duration_arg = g_strdup_printf ("--duration=%u", seconds);
+  g_autofree char *expect_arg
+      = expect != NULL ? g_strdup_printf ("--expect-colors=%s", expect) : NULL;
+  const char *extra[] = { color_arg, codec_arg, duration_arg, NULL, NULL, NULL, NULL };
+  guint n = 3;
+
+  /* a site that sends no tone sends silence (there is no microphone here) */
+  if (more == NULL || !g_str_has_prefix (more, "--test-tone="))
+    extra[n++] = "--silent";
+  if (more != NULL)
+    extra[n++] = more;
+  if (expect_arg != NULL)
+    extra[n++] = expect_arg;
+  return hn_test_mcu_endpoint_with (f->mcu, f->token, name, extra);
+}
+
+static HnTestProcess *
+colour_site (Fixture *f, const char *name, const char *color, const char *codec, guint seconds,
+             const char *expect)
+{
+  return colour_site_with (f, name, color, codec, seconds, expect, NULL);
+}
+
+/* The site's id once it is in room r1 (by its name). */
+static char *
+wait_for_site (Fixture *f, const char *name)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr (HnTestResponse) r = call (f, "GET", "/api/v1/rooms/r1", NULL);
+      g_autoptr (JsonObject) room = hn_test_json_object (r->body);
+      JsonArray *sites = json_object_get_array_member (room, "participants");
+
+      for (guint i = 0; i < json_array_get_length (sites); i++)
+        {
+          JsonObject *site = json_array_get_object_element (sites, i);
+
+          if (g_str_equal (json_object_get_string_member (site, "name"), name))
+            return g_strdup (json_object_get_string_member (site, "id"));
+        }
+      g_usleep (100000);
+    }
+  g_assert_not_reached ();
+}
+
+static HnTestSocket *
+events_of (Fixture *f)
+{
+  g_autofree char *url = hn_test_mcu_ws_url (f->mcu, "/api/v1/events");
+  g_autoptr (GError) error = NULL;
+  HnTestSocket *events = hn_test_socket_connect (url, KEY, &error);
+
+  g_assert_no_error (error);
+  return events;
+}
+
+static JsonObject *
+video_report (HnTestProcess *process, JsonObject **report)
+{
+  int status;
+
+  *report = hn_test_endpoint_report (process, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_object_has_member (*report, "video"));
+  return json_object_get_object_member (*report, "video");
+}
+
+/* Within the tolerance the endpoint itself uses. */
+static gboolean
+same_colour (const char *a, const char *b)
+{
+  for (guint i = 0; i < 3; i++)
+    {
+      char x[3] = { a[2 * i], a[2 * i + 1], 0 }, y[3] = { b[2 * i], b[2 * i + 1], 0 };
+
+      if (ABS ((int) strtol (x, NULL, 16) - (int) strtol (y, NULL, 16)) > 48)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Each tile shows the colour of the site the layout puts there. */
+static void
+assert_tiles (JsonObject *video, GHashTable *colour_of)
+{
+  JsonArray *tiles = json_object_get_array_member (video, "tiles");
+
+  g_assert_cmpuint (json_array_get_length (tiles), ==, g_hash_table_size (colour_of));
+  for (guint i = 0; i < json_array_get_length (tiles); i++)
+    {
+      JsonObject *tile = json_array_get_object_element (tiles, i);
+      const char *name = json_object_get_string_member (tile, "name");
+      const char *seen = json_object_get_string_member (tile, "color");
+      const char *sent = g_hash_table_lookup (colour_of, name);
+
+      g_test_message ("tile %u: %s sent %s, seen %s", i, name, sent, seen);
+      g_assert_nonnull (sent);
+      g_assert_true (same_colour (sent, seen));
+    }
+}
+
+/* Red, green and blue sites (blue in H.264): each receives the 720p
+ * composite with all three colours; red, which stops looking first (the
+ * others still in), sees each where the layout says. */
+static void
+test_three_colours (Fixture *f, gconstpointer data)
+{
+  const char *all = "ff0000,00ff00,0000ff";
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", 8, all);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 12, all);
+  g_autoptr (HnTestProcess) c = colour_site (f, "Xanh dương", "0000ff", "h264", 12, all);
+  g_autoptr (GHashTable) colour_of = g_hash_table_new (g_str_hash, g_str_equal);
+  HnTestProcess *sites[] = { a, b, c };
+
+  g_hash_table_insert (colour_of, "Đỏ", "ff0000");
+  g_hash_table_insert (colour_of, "Xanh lá", "00ff00");
+  g_hash_table_insert (colour_of, "Xanh dương", "0000ff");
+  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+    {
+      g_autoptr (JsonObject) report = NULL;
+      JsonObject *video = video_report (sites[i], &report);
+
+      g_assert_cmpint (json_object_get_int_member (video, "width"), ==, 1280);
+      g_assert_cmpint (json_object_get_int_member (video, "height"), ==, 720);
+      g_assert_cmpfloat (json_object_get_double_member (video, "fps"), >, 5);
+      g_assert_true (json_object_get_boolean_member (video, "expected_colors_seen"));
+      if (i == 0)
+        assert_tiles (video, colour_of);
+    }
+}
+
+static JsonObject *
+tile_of (JsonObject *video, guint index)
+{
+  return json_array_get_object_element (json_object_get_array_member (video, "tiles"), index);
+}
+
+/* A layout change moves the pictures: 1+5 with blue pinned puts blue in
+ * the main tile, at every site. */
+static void
+test_layout_change (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", 10, NULL);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 10, NULL);
+  g_autoptr (HnTestProcess) c = colour_site (f, "Xanh dương", "0000ff", "vp8", 16, NULL);
+  g_autofree char *blue = wait_for_site (f, "Xanh dương");
+  g_autofree char *body = g_strdup_printf ("{\"layout\":\"1+5\",\"pinned\":\"%s\"}", blue);
+  g_autoptr (HnTestSocket) events = events_of (f);
+  g_autoptr (HnTestResponse) set = NULL;
+  g_autoptr (JsonObject) changed = NULL;
+  HnTestProcess *sites[] = { a, b };
+
+  g_usleep (3 * G_USEC_PER_SEC);
+  set = call (f, "PUT", "/api/v1/rooms/r1/layout", body);
+  g_assert_cmpuint (set->status, ==, 200);
+  changed = hn_test_socket_expect (events, "layout-changed", WAIT_MS);
+  g_assert_nonnull (changed);
+  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+    {
+      g_autoptr (JsonObject) report = NULL;
+      JsonObject *video = video_report (sites[i], &report);
+      JsonObject *main_tile = tile_of (video, 0);
+
+      g_assert_cmpint (json_object_get_int_member (main_tile, "width"), ==, 852);
+      g_assert_cmpstr (json_object_get_string_member (main_tile, "name"), ==, "Xanh dương");
+      g_assert_true (same_colour (json_object_get_string_member (main_tile, "color"), "0000ff"));
+    }
+}
+
+/* Voice-activated switching: in 1+5, the site that talks (a test tone)
+ * takes the main tile. */
+static void
+test_speaker (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestResponse) set
+      = call (f, "PUT", "/api/v1/rooms/r1/layout", "{\"layout\":\"1+5\"}");
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", 10, NULL);
+  g_autoptr (HnTestProcess) b
+      = colour_site_with (f, "Xanh lá", "00ff00", "vp8", 16, NULL, "--test-tone=440");
+  g_autoptr (HnTestProcess) c = colour_site (f, "Xanh dương", "0000ff", "vp8", 10, NULL);
+  g_autoptr (HnTestSocket) events = events_of (f);
+  g_autoptr (JsonObject) speaker = hn_test_socket_expect (events, "speaker-changed", WAIT_MS);
+  HnTestProcess *sites[] = { a, c };
+
+  g_assert_cmpuint (set->status, ==, 200);
+  g_assert_nonnull (speaker);
+  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+    {
+      g_autoptr (JsonObject) report = NULL;
+      JsonObject *main_tile = tile_of (video_report (sites[i], &report), 0);
+
+      g_assert_cmpstr (json_object_get_string_member (main_tile, "name"), ==, "Xanh lá");
+      g_assert_true (same_colour (json_object_get_string_member (main_tile, "color"), "00ff00"));
+    }
+  {
+    g_autoptr (JsonObject) report = NULL;
+
+    video_report (b, &report);
+  }
+}
+
+/* A site joining and leaving freezes nobody's picture for 200 ms. */
+static void
+test_join_leave (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", 14, "ff0000,00ff00");
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 14, "ff0000,00ff00");
+  g_autoptr (HnTestProcess) c = NULL;
+  HnTestProcess *sites[] = { a, b };
+
+  wait_for_site (f, "Đỏ");
+  wait_for_site (f, "Xanh lá");
+  g_usleep (3 * G_USEC_PER_SEC);
+  c = colour_site (f, "Xanh dương", "0000ff", "vp8", 3, NULL);
+  {
+    g_autoptr (JsonObject) report = NULL;
+
+    video_report (c, &report);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+    {
+      g_autoptr (JsonObject) report = NULL;
+      JsonObject *video = video_report (sites[i], &report);
+
+      g_assert_cmpint (json_object_get_int_member (video, "freezes"), ==, 0);
+      g_assert_cmpint (json_object_get_int_member (video, "longest_freeze_ms"), <, 200);
+    }
+}
+
+/* A commune on a weak link receives the 360p tier. */
+static void
+test_tier (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestProcess) a
+      = colour_site_with (f, "Đỏ", "ff0000", "vp8", 8, "ff0000,00ff00", "--tier=360p");
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 10, "ff0000,00ff00");
+  g_autoptr (JsonObject) report_a = NULL, report_b = NULL;
+  JsonObject *video_a = video_report (a, &report_a);
+  JsonObject *video_b = video_report (b, &report_b);
+
+  g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
+  g_assert_cmpint (json_object_get_int_member (video_a, "height"), ==, 360);
+  g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
+}
+
+/* Runs gst-discoverer-1.0 on @path: its report. */
+static char *
+discover (const char *path)
+{
+  g_autofree char *program = g_find_program_in_path ("gst-discoverer-1.0");
+  const char *const argv[] = { program, path, NULL };
+  g_autofree char *err = NULL;
+  char *out = NULL;
+
+  /* gstreamer1.0-plugins-base-apps, in data/debian-packages.txt */
+  g_assert_nonnull (program);
+
+  g_assert_cmpint (hn_test_run (argv, NULL, &out, &err), ==, 0);
+  g_test_message ("gst-discoverer-1.0: %s", out);
+  return out;
+}
+
+static double
+discovered_duration (const char *report)
+{
+  const char *at = strstr (report, "Duration: ");
+  guint h, m;
+  double s;
+
+  g_assert_nonnull (at);
+  g_assert_cmpint (sscanf (at, "Duration: %u:%u:%lf", &h, &m, &s), ==, 3);
+  return h * 3600 + m * 60 + s;
+}
+
+/* About 10 s of a meeting recorded: a WebM file with the composite and
+ * the mix, of the right length, seekable; the wrong calls refused. */
+static void
+test_recording (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestProcess) a
+      = colour_site_with (f, "Đỏ", "ff0000", "vp8", 16, NULL, "--test-tone=440");
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 16, NULL);
+  g_autoptr (HnTestSocket) events = events_of (f);
+  g_autoptr (HnTestResponse) early
+      = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"stop\"}");
+  g_autoptr (HnTestResponse) start = NULL, twice = NULL, stop = NULL, bad = NULL;
+  g_autoptr (JsonObject) stopped = NULL, started_event = NULL, stopped_event = NULL;
+  g_autofree char *report = NULL;
+  const char *path;
+
+  g_assert_cmpuint (early->status, ==, 409);
+  wait_for_site (f, "Đỏ");
+  wait_for_site (f, "Xanh lá");
+  g_usleep (2 * G_USEC_PER_SEC);
+  bad = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"pause\"}");
+  g_assert_cmpuint (bad->status, ==, 400);
+  start = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"start\"}");
+  g_assert_cmpuint (start->status, ==, 200);
+  twice = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"start\"}");
+  g_assert_cmpuint (twice->status, ==, 409);
+  started_event = hn_test_socket_expect (events, "recording-started", WAIT_MS);
+  g_assert_nonnull (started_event);
+  g_usleep (10 * G_USEC_PER_SEC);
+  stop = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"stop\"}");
+  g_assert_cmpuint (stop->status, ==, 200);
+  stopped = hn_test_json_object (stop->body);
+  path = json_object_get_string_member (json_object_get_object_member (stopped, "recording"),
+                                        "path");
+  g_assert_true (g_str_has_prefix (path, hn_test_daemon_get_data_dir (f->mcu->daemon)));
+  g_assert_true (g_str_has_suffix (path, ".webm"));
+  stopped_event = hn_test_socket_expect (events, "recording-stopped", WAIT_MS);
+  g_assert_nonnull (stopped_event);
+  report = discover (path);
+  g_assert_nonnull (strstr (report, "video #"));
+  g_assert_nonnull (strstr (report, "VP8"));
+  g_assert_nonnull (strstr (report, "audio #"));
+  g_assert_nonnull (strstr (report, "Opus"));
+  g_assert_nonnull (strstr (report, "Seekable: yes"));
+  g_assert_cmpfloat (ABS (discovered_duration (report) - 10.0), <=, 1.0);
+}
+
+/* The disk fills up (the mcu's file size limit, here): the recording
+ * stops by itself with an event, the meeting goes on. */
+static void
+test_recording_disk_full (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", 12, "ff0000,00ff00");
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 12, "ff0000,00ff00");
+  g_autoptr (HnTestSocket) events = events_of (f);
+  g_autoptr (HnTestResponse) start = NULL, room = NULL;
+  g_autoptr (JsonObject) stopped = NULL, room_object = NULL;
+  struct rlimit limit = { 48 * 1024, 48 * 1024 };
+
+  wait_for_site (f, "Đỏ");
+  wait_for_site (f, "Xanh lá");
+  g_assert_cmpint (prlimit (hn_test_daemon_get_pid (f->mcu->daemon), RLIMIT_FSIZE, &limit, NULL),
+                   ==, 0);
+  start = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"start\"}");
+  g_assert_cmpuint (start->status, ==, 200);
+  stopped = hn_test_socket_expect (events, "recording-stopped", WAIT_MS);
+  g_assert_nonnull (stopped);
+  g_assert_cmpstr (json_object_get_string_member (stopped, "reason"), ==, "error");
+  room = call (f, "GET", "/api/v1/rooms/r1", NULL);
+  room_object = hn_test_json_object (room->body);
+  g_assert_true (json_object_get_null_member (room_object, "recording"));
+  /* the sites saw each other to the end */
+  {
+    g_autoptr (JsonObject) report_a = NULL, report_b = NULL;
+
+    video_report (a, &report_a);
+    video_report (b, &report_b);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  hn_test_init (&argc, &argv);
+#define ADD(name, test)                                                                            \
+  g_test_add ("/mcu-video/" name, Fixture, NULL, fixture_set_up, test, fixture_tear_down)
+  ADD ("three-colours", test_three_colours);
+  ADD ("layout-change", test_layout_change);
+  ADD ("speaker", test_speaker);
+  ADD ("join-leave", test_join_leave);
+  ADD ("tier", test_tier);
+  ADD ("recording", test_recording);
+  ADD ("recording-disk-full", test_recording_disk_full);
+  return g_test_run ();
+}
