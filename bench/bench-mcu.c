@@ -770,9 +770,10 @@ site_link_sender (Site *site)
   return TRUE;
 }
 
-/* webrtcbin 1.22 makes the video transceiver of the offer only when it
- * answers; it then answers recvonly, since nothing sends on it.  One that
- * exists already is told so. */
+/* The sites of the audio benchmark take no video: webrtcbin 1.22 makes
+ * the video transceiver of the offer only when it answers (recvonly by
+ * itself); one that exists already is told inactive, so that the mcu
+ * sends it no composite. */
 static void
 set_directions (GstElement *webrtc)
 {
@@ -787,10 +788,37 @@ set_directions (GstElement *webrtc)
       g_object_get (t, "mlineindex", &mline, NULL);
       g_object_set (t, "direction",
                     mline == 0 ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV
-                               : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY,
+                               : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE,
                     NULL);
     }
   g_clear_pointer (&transceivers, g_array_unref);
+}
+
+/* The answer's video m-line said inactive (webrtcbin answers recvonly for
+ * a transceiver it made from the offer): the mcu sends such a site no
+ * composite, as to an audio-only room system. */
+static void
+answer_without_video (GstSDPMessage *sdp)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, i);
+
+      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") != 0)
+        continue;
+      for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
+        {
+          const GstSDPAttribute *attribute = gst_sdp_media_get_attribute (media, j);
+
+          if (g_str_equal (attribute->key, "recvonly") || g_str_equal (attribute->key, "sendrecv"))
+            {
+              GstSDPAttribute inactive;
+
+              gst_sdp_attribute_set (&inactive, "inactive", NULL);
+              gst_sdp_media_replace_attribute (media, j, &inactive);
+            }
+        }
+    }
 }
 
 /* On webrtcbin's thread. */
@@ -810,6 +838,7 @@ on_answer_created (GstPromise *promise, gpointer user_data)
       in_main (site, fail_in_main, 0, "webrtcbin made no answer");
       return;
     }
+  answer_without_video (answer->sdp);
   /* queued before the local description starts the candidates */
   text = gst_sdp_message_as_text (answer->sdp);
   in_main (site, send_answer, 0, text);

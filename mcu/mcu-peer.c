@@ -613,7 +613,9 @@ send_video (McuPeer *self)
     g_message ("site %u: the composite could not be linked to its session", self->index);
 }
 
-/* The codec the answer put first for video (m-line 1), or NULL. */
+/* The codec the answer put first for video (m-line 1), or NULL when the
+ * site takes no video (the m-line refused, inactive or sendonly: a phone,
+ * an audio-only site). */
 static char *
 answered_video_encoding (const GstSDPMessage *answer)
 {
@@ -626,7 +628,10 @@ answered_video_encoding (const GstSDPMessage *answer)
     return NULL;
   media = gst_sdp_message_get_media (answer, 1);
   if (g_strcmp0 (gst_sdp_media_get_media (media), "video") != 0
-      || gst_sdp_media_get_port (media) == 0 || gst_sdp_media_formats_len (media) == 0
+      || gst_sdp_media_get_port (media) == 0
+      || gst_sdp_media_get_attribute_val (media, "inactive") != NULL
+      || gst_sdp_media_get_attribute_val (media, "sendonly") != NULL
+      || gst_sdp_media_formats_len (media) == 0
       || !g_ascii_string_to_unsigned (gst_sdp_media_get_format (media, 0), 10, 0, 127, &pt, NULL))
     return NULL;
   caps = gst_sdp_media_get_caps_from_media (media, pt);
