@@ -258,13 +258,33 @@ receive_audio (McuPeer *self, GstPad *pad)
     g_message ("site %u: its audio could not be linked to the mixer", self->index);
 }
 
+static void
+discard (McuPeer *self, GstPad *pad)
+{
+  GstElement *sink = add_element (self, "fakesink");
+  g_autoptr (GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
+
+  g_object_set (sink, "async", FALSE, "sync", FALSE, NULL);
+  gst_element_set_state (sink, GST_STATE_PLAYING);
+  gst_pad_link (pad, sink_pad);
+}
+
 /* The site's video, decoded once, into its tile of the composite. */
 static void
 receive_video (McuPeer *self, GstPad *pad, const char *encoding)
 {
   gboolean h264 = g_strcmp0 (encoding, "H264") == 0;
+  g_autoptr (GstElementFactory) decoder = gst_element_factory_find (h264 ? "avdec_h264" : "vp8dec");
   GstElement *chain[2];
   g_autoptr (GstPad) depay_sink = NULL, decoder_src = NULL, tile = NULL;
+
+  /* no decoder (gstreamer1.0-libav for H.264): the site shows its placeholder */
+  if (decoder == NULL)
+    {
+      g_message ("site %u: no decoder for its %s video", self->index, encoding);
+      discard (self, pad);
+      return;
+    }
 
   chain[0] = add_element (self, h264 ? "rtph264depay" : "rtpvp8depay");
   chain[1] = add_element (self, h264 ? "avdec_h264" : "vp8dec");
@@ -281,17 +301,6 @@ receive_video (McuPeer *self, GstPad *pad, const char *encoding)
   if (gst_pad_link (pad, depay_sink) != GST_PAD_LINK_OK)
     g_message ("site %u: its video could not be linked to the composite", self->index);
   self->receiving_video = TRUE;
-}
-
-static void
-discard (McuPeer *self, GstPad *pad)
-{
-  GstElement *sink = add_element (self, "fakesink");
-  g_autoptr (GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
-
-  g_object_set (sink, "async", FALSE, "sync", FALSE, NULL);
-  gst_element_set_state (sink, GST_STATE_PLAYING);
-  gst_pad_link (pad, sink_pad);
 }
 
 /* On webrtcbin's streaming thread: a stream from the site begins. */

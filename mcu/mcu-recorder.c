@@ -197,7 +197,7 @@ mcu_recorder_finalize (GObject *object)
   McuRecorder *self = MCU_RECORDER (object);
 
   for (guint i = 0; i < G_N_ELEMENTS (self->taps); i++)
-    gst_clear_object (&self->taps[i].appsrc);
+    gst_clear_object (&self->taps[i].appsrc); /* the pipeline has them, or they float */
   gst_clear_object (&self->pipeline);
   gst_clear_object (&self->room);
   g_free (self->path);
@@ -284,6 +284,10 @@ mcu_recorder_start (GstBin *room, GstElement *video_tee, GstElement *mixer, guin
       g_set_error_literal (
           error, HN_ERROR, HN_ERROR_INTERNAL,
           _ ("The recording could not be set up: a GStreamer element is missing."));
+      /* nothing started: nothing to finish */
+      self->stopped = TRUE;
+      g_clear_pointer (&mux, gst_object_unref);
+      g_clear_pointer (&sink, gst_object_unref);
       return NULL;
     }
   gst_object_ref (self->taps[0].appsrc);
@@ -296,6 +300,7 @@ mcu_recorder_start (GstBin *room, GstElement *video_tee, GstElement *mixer, guin
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_INTERNAL,
                            _ ("The recording could not be set up."));
+      self->stopped = TRUE;
       return NULL;
     }
   if (gst_element_set_state (GST_ELEMENT (self->pipeline), GST_STATE_PLAYING)

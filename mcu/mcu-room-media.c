@@ -270,12 +270,21 @@ McuRecorder *
 mcu_room_media_start_recording (McuRoomMedia *self, const char *path, GError **error)
 {
   McuRecorder *recorder;
+  GstElement *video_tee;
 
   g_return_val_if_fail (MCU_IS_ROOM_MEDIA (self), NULL);
 
+  video_tee = mcu_room_video_get_recording_tee (self->video);
+  if (video_tee == NULL)
+    {
+      g_set_error_literal (
+          error, HN_ERROR, HN_ERROR_INTERNAL,
+          _ ("The recording could not be set up: a GStreamer element is missing."));
+      return NULL;
+    }
+
   /* a listener number no site will have: its pad carries the full mix */
-  recorder = mcu_recorder_start (GST_BIN (self->pipeline),
-                                 mcu_room_video_get_recording_tee (self->video), self->mixer,
+  recorder = mcu_recorder_start (GST_BIN (self->pipeline), video_tee, self->mixer,
                                  self->next_index++, path, error);
   if (recorder != NULL)
     mcu_room_video_request_keyframe (self->video);

@@ -426,11 +426,26 @@ make_encoding (McuRoomVideo *self, Codec codec, McuVideoTier tier)
     [CODEC_H264] = { "queue", "videoscale", "capsfilter", "x264enc", "capsfilter", "tee",
                      "rtph264pay", "capssetter" },
   };
-  Encoding *encoding = g_new0 (Encoding, 1);
   g_autoptr (GstPad) queue_sink = NULL, pay_src = NULL;
   g_autoptr (GstCaps) size = NULL, caps = NULL, rtp_caps = NULL;
-  GstElement **e = encoding->elements;
   guint bitrate = tiers[tier].bitrate;
+  Encoding *encoding;
+  GstElement **e;
+
+  /* a missing encoder (gstreamer1.0-plugins-ugly for x264) means no
+   * picture in that codec, not a broken room */
+  for (guint i = 0; i < G_N_ELEMENTS (factories[codec]); i++)
+    {
+      g_autoptr (GstElementFactory) factory = gst_element_factory_find (factories[codec][i]);
+
+      if (factory == NULL)
+        {
+          g_message ("no %s: the composite is not sent in that codec", factories[codec][i]);
+          return NULL;
+        }
+    }
+  encoding = g_new0 (Encoding, 1);
+  e = encoding->elements;
 
   for (guint i = 0; i < G_N_ELEMENTS (encoding->elements); i++)
     {
@@ -670,9 +685,14 @@ mcu_room_video_add_output (McuRoomVideo *self, guint index, const char *encoding
   g_mutex_lock (&self->lock);
   site = site_for (self, index);
   g_assert (site->queue == NULL);
+  site->encoding = encoding_for_site (self, codec, tier);
+  if (site->encoding == NULL)
+    {
+      g_mutex_unlock (&self->lock);
+      return NULL;
+    }
   site->codec = codec;
   site->tier = tier;
-  site->encoding = encoding_for_site (self, codec, tier);
   site->queue = gst_object_ref (gst_element_factory_make ("queue", NULL));
   /* a slow site loses its own packets (and asks for a keyframe), nobody
    * else's */
@@ -824,6 +844,7 @@ mcu_room_video_set_tier (McuRoomVideo *self, guint index, McuVideoTier tier)
   old = site->encoding;
   site->tier = tier;
   site->encoding = encoding_for_site (self, site->codec, tier);
+  g_assert (site->encoding != NULL); /* its codec's elements exist: it has one */
   site->tee_pad = branch_for_site (site->encoding);
   queue_sink = gst_element_get_static_pad (site->queue, "sink");
   gst_pad_link (site->tee_pad, queue_sink);
@@ -892,18 +913,20 @@ mcu_room_video_set_enabled (McuRoomVideo *self, guint index, gboolean enabled)
  * mcu_room_video_get_recording_tee:
  * @self: the room's video
  *
- * Returns: (transfer none): the tee of the encoded 720p VP8 composite (made
- *   if no site receives it), for a recording
+ * Returns: (transfer none) (nullable): the tee of the encoded 720p VP8
+ *   composite (made if no site receives it), for a recording
  */
 GstElement *
 mcu_room_video_get_recording_tee (McuRoomVideo *self)
 {
+  Encoding *encoding;
   GstElement *tee;
 
   g_return_val_if_fail (MCU_IS_ROOM_VIDEO (self), NULL);
 
   g_mutex_lock (&self->lock);
-  tee = encoding_for (self, CODEC_VP8, MCU_VIDEO_TIER_720P)->elements[5];
+  encoding = encoding_for (self, CODEC_VP8, MCU_VIDEO_TIER_720P);
+  tee = encoding != NULL ? encoding->elements[5] : NULL;
   g_mutex_unlock (&self->lock);
   return tee;
 }

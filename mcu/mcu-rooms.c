@@ -1195,7 +1195,12 @@ leave (McuRooms *self, McuRoom *room, McuParticipant *participant, const char *r
   mcu_stage_remove (room->stage, participant->id, g_get_monotonic_time ());
   g_hash_table_remove (room->participants, participant->id);
   drop_media_if_empty (room);
+  /* the speaker gone, the next talker takes over now (lecture mode left no
+   * timer waiting) */
+  if (mcu_stage_update (room->stage, g_get_monotonic_time ()))
+    speaker_changed (self, room);
   relayout (self, room);
+  watch_stage (self, room);
 }
 
 /**
@@ -1536,7 +1541,8 @@ mcu_rooms_start_recording (McuRooms *self, const char *room_id, GError **error)
                    room_id);
       return FALSE;
     }
-  if (room->media == NULL || self->recordings_dir == NULL)
+  if (room->media == NULL || g_hash_table_size (room->participants) == 0
+      || self->recordings_dir == NULL)
     {
       g_set_error (error, HN_ERROR, HN_ERROR_CONFLICT,
                    _ ("Nobody is in room “%s”: there is nothing to record."), room_id);

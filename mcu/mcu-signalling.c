@@ -444,7 +444,12 @@ handle_joined_message (Session *session, const char *type, JsonObject *object)
         send_error (session, "muted-by-operator", error->message);
     }
   else if (g_str_equal (type, "leave"))
-    mcu_rooms_leave (session->owner->rooms, session->room_id, session->participant_id, "left");
+    {
+      mcu_rooms_leave (session->owner->rooms, session->room_id, session->participant_id, "left");
+      /* a site hears its own participant-left; a preview has none */
+      if (session->monitor)
+        say_bye (session, "left");
+    }
 }
 
 static void

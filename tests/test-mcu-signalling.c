@@ -529,6 +529,20 @@ test_monitor (Fixture *f, gconstpointer data)
   late = join (f, "UBND huyện Tam Đảo", "248", NULL);
   news = hn_test_socket_expect (monitor, "participant-joined", WAIT_MS);
   g_assert_nonnull (news);
+  /* a second preview that leaves is told goodbye */
+  {
+    g_autoptr (HnTestSocket) other = connect_socket (f);
+    g_autoptr (JsonObject) other_joined = NULL, other_bye = NULL;
+
+    hn_test_socket_send (other, "{\"type\":\"monitor\",\"room\":\"r1\",\"key\":\"" KEY "\"}");
+    other_joined = hn_test_socket_expect (other, "joined", WAIT_MS);
+    g_assert_nonnull (other_joined);
+    hn_test_socket_send (other, "{\"type\":\"leave\"}");
+    other_bye = hn_test_socket_expect (other, "bye", WAIT_MS);
+    g_assert_nonnull (other_bye);
+    g_assert_cmpstr (json_object_get_string_member (other_bye, "reason"), ==, "left");
+    g_assert_true (hn_test_socket_wait_closed (other, WAIT_MS));
+  }
   /* a room that closes says goodbye to it */
   g_clear_pointer (&r, hn_test_response_free);
   r = call (f, "DELETE", "/api/v1/rooms/r1", NULL);
