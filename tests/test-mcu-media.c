@@ -72,28 +72,11 @@ participant_count (Fixture *f)
   return json_array_get_length (json_object_get_array_member (room, "participants"));
 }
 
-/* The site's id, once it is in the room (by its name). */
+/* The site's id, once it is in room r1 (by its name). */
 static char *
 wait_for_site (Fixture *f, const char *name)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_autoptr (HnTestResponse) r = call (f, "GET", "/api/v1/rooms/r1", NULL);
-      g_autoptr (JsonObject) room = hn_test_json_object (r->body);
-      JsonArray *sites = json_object_get_array_member (room, "participants");
-
-      for (guint i = 0; i < json_array_get_length (sites); i++)
-        {
-          JsonObject *site = json_array_get_object_element (sites, i);
-
-          if (g_str_equal (json_object_get_string_member (site, "name"), name))
-            return g_strdup (json_object_get_string_member (site, "id"));
-        }
-      g_usleep (100000);
-    }
-  g_assert_not_reached ();
+  return hn_test_mcu_wait_for_site (f->mcu, name, WAIT_MS);
 }
 
 static void

@@ -76,28 +76,11 @@ colour_site (Fixture *f, const char *name, const char *color, const char *codec,
   return colour_site_with (f, name, color, codec, seconds, expect, NULL);
 }
 
-/* The site's id once it is in room r1 (by its name). */
+/* The site's id, once it is in room r1 (by its name). */
 static char *
 wait_for_site (Fixture *f, const char *name)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_autoptr (HnTestResponse) r = call (f, "GET", "/api/v1/rooms/r1", NULL);
-      g_autoptr (JsonObject) room = hn_test_json_object (r->body);
-      JsonArray *sites = json_object_get_array_member (room, "participants");
-
-      for (guint i = 0; i < json_array_get_length (sites); i++)
-        {
-          JsonObject *site = json_array_get_object_element (sites, i);
-
-          if (g_str_equal (json_object_get_string_member (site, "name"), name))
-            return g_strdup (json_object_get_string_member (site, "id"));
-        }
-      g_usleep (100000);
-    }
-  g_assert_not_reached ();
+  return hn_test_mcu_wait_for_site (f->mcu, name, WAIT_MS);
 }
 
 static HnTestSocket *

@@ -223,3 +223,38 @@ hn_test_endpoint_report (HnTestProcess *endpoint, int *status)
   g_assert_nonnull (report);
   return report;
 }
+
+/**
+ * hn_test_mcu_wait_for_site:
+ * @mcu: a test mcu with a room "r1"
+ * @name: a site's name
+ * @timeout_ms: how long it may take to join
+ *
+ * Polls the control API until a site of that name is in the room; fails
+ * the test if none comes in time.
+ *
+ * Returns: (transfer full): the site's id
+ */
+char *
+hn_test_mcu_wait_for_site (HnTestMcu *mcu, const char *name, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * (gint64) 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr (HnTestResponse) r
+          = hn_test_mcu_call (mcu, "GET", "/api/v1/rooms/r1", HN_TEST_MCU_KEY, NULL);
+      g_autoptr (JsonObject) room = hn_test_json_object (r->body);
+      JsonArray *sites = json_object_get_array_member (room, "participants");
+
+      for (guint i = 0; i < json_array_get_length (sites); i++)
+        {
+          JsonObject *site = json_array_get_object_element (sites, i);
+
+          if (g_str_equal (json_object_get_string_member (site, "name"), name))
+            return g_strdup (json_object_get_string_member (site, "id"));
+        }
+      g_usleep (100000);
+    }
+  g_assert_not_reached ();
+}
