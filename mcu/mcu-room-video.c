@@ -15,11 +15,17 @@
   * composite is encoded once per codec and its packets are fanned out; a
  * keyframe asked for by any site (PLI/FIR, or a new site) is made at most
  * every KEYFRAME_INTERVAL for everyone on that codec.
+ *
+ * A site moved to another tier keeps one RTP stream: every tier of a codec
+ * sends with the room's SSRC and timestamp base for it, and the site's own
+ * branch renumbers the new tier's packets to follow the last one it sent
+ * (receivers would otherwise wait seconds for the "new" stream).
  */
 #define G_LOG_DOMAIN "hoinghi-mcu"
 
 #include "config.h"
 
+#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video.h>
 
 #include "libhoinghi/hn-error.h"
@@ -72,6 +78,12 @@ typedef struct
   gint64 last_keyframe_us; /* the compositor's thread only */
 } Encoding;
 
+/* Where a site's stream is in RTP sequence numbers. */
+typedef struct
+{
+  gint next_seq; /* atomic: the number its next packet gets; -1 before the first */
+} SiteSequence;
+
 typedef struct
 {
   GstElement *elements[3]; /* videoscale, videoconvert, capsfilter: the input */
@@ -81,7 +93,8 @@ typedef struct
   McuVideoTier tier;
   Encoding *encoding; /* shared, or its own when encoders are not shared */
   GstPad *tee_pad;
-  gboolean disabled; /* by the technician: its placeholder shows */
+  SiteSequence *sequence; /* shared with its branch's probe */
+  gboolean disabled;      /* by the technician: its placeholder shows */
   gint64 epoch_us;
   gint last_frame_ms; /* atomic, since epoch_us; 0 before the first frame */
 } Site;
@@ -103,6 +116,11 @@ struct _McuRoomVideo
   gboolean share_encoders;  /* FALSE: one encoder per site (the benchmark's baseline) */
   GArray *tiles;            /* McuVideoTile, names owned */
   GArray *shown;            /* the has_video last given to the overlay, per tile */
+  /* each codec's RTP stream, whatever the tier: SSRC, timestamp and first
+   * sequence number */
+  guint32 rtp_ssrc[N_CODECS];
+  guint32 rtp_timestamp_offset[N_CODECS];
+  guint16 rtp_seqnum_offset[N_CODECS];
 };
 
 G_DEFINE_FINAL_TYPE (McuRoomVideo, mcu_room_video, G_TYPE_OBJECT)
@@ -117,6 +135,7 @@ site_free (gpointer data)
   gst_clear_object (&site->mix_pad);
   gst_clear_object (&site->queue);
   gst_clear_object (&site->tee_pad);
+  g_clear_pointer (&site->sequence, g_rc_box_release);
   g_free (site);
 }
 
@@ -337,6 +356,12 @@ mcu_room_video_init (McuRoomVideo *self)
   self->tiles = g_array_new (FALSE, FALSE, sizeof (McuVideoTile));
   self->shown = g_array_new (FALSE, TRUE, sizeof (gboolean));
   self->all_encodings = g_ptr_array_new_with_free_func (encoding_free);
+  for (guint i = 0; i < N_CODECS; i++)
+    {
+      self->rtp_ssrc[i] = g_random_int ();
+      self->rtp_timestamp_offset[i] = g_random_int ();
+      self->rtp_seqnum_offset[i] = g_random_int_range (0, G_MAXUINT16 + 1);
+    }
 }
 
 static GstElement *
@@ -487,6 +512,10 @@ make_encoding (McuRoomVideo *self, Codec codec, McuVideoTier tier)
       g_object_set (e[6], "pt", H264_PT, "config-interval", -1, NULL);
       gst_util_set_object_arg (G_OBJECT (e[6]), "aggregate-mode", "zero-latency");
     }
+  /* the same stream in every tier (the same caps too) */
+  g_object_set (e[6], "ssrc", self->rtp_ssrc[codec], "timestamp-offset",
+                self->rtp_timestamp_offset[codec], "seqnum-offset",
+                (gint) self->rtp_seqnum_offset[codec], NULL);
   g_object_set (e[4], "caps", caps, NULL);
   g_object_set (encoding->tee, "allow-not-linked", TRUE, NULL);
   g_object_set (e[5], "allow-not-linked", TRUE, NULL);
@@ -607,13 +636,109 @@ answer_for_site (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     }
 }
 
-/* A new branch of @encoding's fan-out, for one site. */
+/* One branch of an encoding's fan-out to a site: how far its packets'
+ * numbers are moved to follow on from the site's last packet. */
+typedef struct
+{
+  SiteSequence *sequence;
+  gboolean started;
+  guint16 shift;
+} Branch;
+
+static void
+branch_free (gpointer data)
+{
+  Branch *branch = data;
+
+  g_rc_box_release (branch->sequence);
+  g_free (branch);
+}
+
+/* Numbers one packet of the branch (writable): on from the site's last. */
+static gboolean
+renumber (GstBuffer **buffer, guint idx, gpointer user_data)
+{
+  Branch *branch = user_data;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint16 seq;
+
+  if (branch->shift != 0)
+    {
+      *buffer = gst_buffer_make_writable (*buffer);
+      if (!gst_rtp_buffer_map (*buffer, GST_MAP_READWRITE, &rtp))
+        return TRUE;
+      seq = gst_rtp_buffer_get_seq (&rtp) + branch->shift;
+      gst_rtp_buffer_set_seq (&rtp, seq);
+      gst_rtp_buffer_unmap (&rtp);
+    }
+  else
+    {
+      if (!gst_rtp_buffer_map (*buffer, GST_MAP_READ, &rtp))
+        return TRUE;
+      seq = gst_rtp_buffer_get_seq (&rtp);
+      gst_rtp_buffer_unmap (&rtp);
+    }
+  g_atomic_int_set (&branch->sequence->next_seq, (guint16) (seq + 1));
+  return TRUE;
+}
+
+/* The first packet of a branch that replaces another (a tier change)
+ * sets the shift; the first branch of a site sends its numbers as they
+ * are. */
+static void
+start_branch (Branch *branch, GstBuffer *first)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gint next = g_atomic_int_get (&branch->sequence->next_seq);
+
+  branch->started = TRUE;
+  if (next < 0 || !gst_rtp_buffer_map (first, GST_MAP_READ, &rtp))
+    return;
+  branch->shift = (guint16) (next - gst_rtp_buffer_get_seq (&rtp));
+  gst_rtp_buffer_unmap (&rtp);
+}
+
+static GstPadProbeReturn
+on_branch_packets (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Branch *branch = user_data;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    {
+      GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+      if (!branch->started)
+        start_branch (branch, buffer);
+      renumber (&buffer, 0, branch);
+      GST_PAD_PROBE_INFO_DATA (info) = buffer;
+    }
+  else
+    {
+      GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+
+      if (gst_buffer_list_length (list) == 0)
+        return GST_PAD_PROBE_OK;
+      if (!branch->started)
+        start_branch (branch, gst_buffer_list_get (list, 0));
+      if (branch->shift != 0)
+        list = gst_buffer_list_make_writable (list);
+      gst_buffer_list_foreach (list, renumber, branch);
+      GST_PAD_PROBE_INFO_DATA (info) = list;
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+/* A new branch of @encoding's fan-out, for @site. */
 static GstPad *
-branch_for_site (Encoding *encoding)
+branch_for_site (Encoding *encoding, Site *site)
 {
   GstPad *pad = gst_element_request_pad_simple (encoding->tee, "src_%u");
+  Branch *branch = g_new0 (Branch, 1);
 
+  branch->sequence = g_rc_box_acquire (site->sequence);
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, answer_for_site, NULL, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     on_branch_packets, branch, branch_free);
   return pad;
 }
 
@@ -699,7 +824,9 @@ mcu_room_video_add_output (McuRoomVideo *self, guint index, const char *encoding
   g_object_set (site->queue, "leaky", 2, "max-size-buffers", 0, "max-size-bytes", 0,
                 "max-size-time", (guint64) 200 * GST_MSECOND, NULL);
   gst_bin_add (self->room, site->queue);
-  site->tee_pad = branch_for_site (site->encoding);
+  site->sequence = g_rc_box_new (SiteSequence);
+  site->sequence->next_seq = -1;
+  site->tee_pad = branch_for_site (site->encoding, site);
   queue_sink = gst_element_get_static_pad (site->queue, "sink");
   gst_pad_link (site->tee_pad, queue_sink);
   gst_element_set_state (site->queue, GST_STATE_PLAYING);
@@ -845,7 +972,7 @@ mcu_room_video_set_tier (McuRoomVideo *self, guint index, McuVideoTier tier)
   site->tier = tier;
   site->encoding = encoding_for_site (self, site->codec, tier);
   g_assert (site->encoding != NULL); /* its codec's elements exist: it has one */
-  site->tee_pad = branch_for_site (site->encoding);
+  site->tee_pad = branch_for_site (site->encoding, site);
   queue_sink = gst_element_get_static_pad (site->queue, "sink");
   gst_pad_link (site->tee_pad, queue_sink);
   g_atomic_int_set (&site->encoding->keyframe_pending, TRUE);

@@ -17,6 +17,9 @@
 
 #define KEY HN_TEST_MCU_KEY
 #define WAIT_MS 20000
+/* a site's check that the test itself ends (finish ()), once what it
+ * looks at has happened: timings on a loaded machine then change nothing */
+#define UNTIL_FINISHED 60
 
 typedef struct
 {
@@ -105,6 +108,14 @@ video_report (HnTestProcess *process, JsonObject **report)
   return json_object_get_object_member (*report, "video");
 }
 
+/* Ends a site's check now (it reports and leaves): its report. */
+static JsonObject *
+finish (HnTestProcess *process, JsonObject **report)
+{
+  hn_test_process_kill (process, SIGTERM);
+  return video_report (process, report);
+}
+
 /* Within the tolerance the endpoint itself uses. */
 static gboolean
 same_colour (const char *a, const char *b)
@@ -146,19 +157,24 @@ static void
 test_three_colours (Fixture *f, gconstpointer data)
 {
   const char *all = "ff0000,00ff00,0000ff";
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", 8, all);
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 12, all);
-  g_autoptr (HnTestProcess) c = colour_site (f, "Xanh dương", "0000ff", "h264", 12, all);
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, all);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, all);
+  g_autoptr (HnTestProcess) c
+      = colour_site (f, "Xanh dương", "0000ff", "h264", UNTIL_FINISHED, all);
   g_autoptr (GHashTable) colour_of = g_hash_table_new (g_str_hash, g_str_equal);
   HnTestProcess *sites[] = { a, b, c };
 
+  g_free (wait_for_site (f, "Đỏ"));
+  g_free (wait_for_site (f, "Xanh lá"));
+  g_free (wait_for_site (f, "Xanh dương"));
+  g_usleep (5 * G_USEC_PER_SEC);
   g_hash_table_insert (colour_of, "Đỏ", "ff0000");
   g_hash_table_insert (colour_of, "Xanh lá", "00ff00");
   g_hash_table_insert (colour_of, "Xanh dương", "0000ff");
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
       g_autoptr (JsonObject) report = NULL;
-      JsonObject *video = video_report (sites[i], &report);
+      JsonObject *video = finish (sites[i], &report);
 
       g_assert_cmpint (json_object_get_int_member (video, "width"), ==, 1280);
       g_assert_cmpint (json_object_get_int_member (video, "height"), ==, 720);
@@ -180,9 +196,10 @@ tile_of (JsonObject *video, guint index)
 static void
 test_layout_change (Fixture *f, gconstpointer data)
 {
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", 10, NULL);
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 10, NULL);
-  g_autoptr (HnTestProcess) c = colour_site (f, "Xanh dương", "0000ff", "vp8", 16, NULL);
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, NULL);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, NULL);
+  g_autoptr (HnTestProcess) c
+      = colour_site (f, "Xanh dương", "0000ff", "vp8", UNTIL_FINISHED, NULL);
   g_autofree char *blue = wait_for_site (f, "Xanh dương");
   g_autofree char *body = g_strdup_printf ("{\"layout\":\"1+5\",\"pinned\":\"%s\"}", blue);
   g_autoptr (HnTestSocket) events = events_of (f);
@@ -195,16 +212,22 @@ test_layout_change (Fixture *f, gconstpointer data)
   g_assert_cmpuint (set->status, ==, 200);
   changed = hn_test_socket_expect (events, "layout-changed", WAIT_MS);
   g_assert_nonnull (changed);
+  g_usleep (3 * G_USEC_PER_SEC);
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
       g_autoptr (JsonObject) report = NULL;
-      JsonObject *video = video_report (sites[i], &report);
+      JsonObject *video = finish (sites[i], &report);
       JsonObject *main_tile = tile_of (video, 0);
 
       g_assert_cmpint (json_object_get_int_member (main_tile, "width"), ==, 852);
       g_assert_cmpstr (json_object_get_string_member (main_tile, "name"), ==, "Xanh dương");
       g_assert_true (same_colour (json_object_get_string_member (main_tile, "color"), "0000ff"));
     }
+  {
+    g_autoptr (JsonObject) report = NULL;
+
+    finish (c, &report);
+  }
 }
 
 /* Voice-activated switching: in 1+5, the site that talks (a test tone)
@@ -214,20 +237,22 @@ test_speaker (Fixture *f, gconstpointer data)
 {
   g_autoptr (HnTestResponse) set
       = call (f, "PUT", "/api/v1/rooms/r1/layout", "{\"layout\":\"1+5\"}");
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", 10, NULL);
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, NULL);
   g_autoptr (HnTestProcess) b
-      = colour_site_with (f, "Xanh lá", "00ff00", "vp8", 16, NULL, "--test-tone=440");
-  g_autoptr (HnTestProcess) c = colour_site (f, "Xanh dương", "0000ff", "vp8", 10, NULL);
+      = colour_site_with (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, NULL, "--test-tone=440");
+  g_autoptr (HnTestProcess) c
+      = colour_site (f, "Xanh dương", "0000ff", "vp8", UNTIL_FINISHED, NULL);
   g_autoptr (HnTestSocket) events = events_of (f);
   g_autoptr (JsonObject) speaker = hn_test_socket_expect (events, "speaker-changed", WAIT_MS);
   HnTestProcess *sites[] = { a, c };
 
   g_assert_cmpuint (set->status, ==, 200);
   g_assert_nonnull (speaker);
+  g_usleep (3 * G_USEC_PER_SEC);
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
       g_autoptr (JsonObject) report = NULL;
-      JsonObject *main_tile = tile_of (video_report (sites[i], &report), 0);
+      JsonObject *main_tile = tile_of (finish (sites[i], &report), 0);
 
       g_assert_cmpstr (json_object_get_string_member (main_tile, "name"), ==, "Xanh lá");
       g_assert_true (same_colour (json_object_get_string_member (main_tile, "color"), "00ff00"));
@@ -235,7 +260,7 @@ test_speaker (Fixture *f, gconstpointer data)
   {
     g_autoptr (JsonObject) report = NULL;
 
-    video_report (b, &report);
+    finish (b, &report);
   }
 }
 
@@ -243,13 +268,14 @@ test_speaker (Fixture *f, gconstpointer data)
 static void
 test_join_leave (Fixture *f, gconstpointer data)
 {
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", 14, "ff0000,00ff00");
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 14, "ff0000,00ff00");
+  const char *both = "ff0000,00ff00";
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
   g_autoptr (HnTestProcess) c = NULL;
   HnTestProcess *sites[] = { a, b };
 
-  wait_for_site (f, "Đỏ");
-  wait_for_site (f, "Xanh lá");
+  g_free (wait_for_site (f, "Đỏ"));
+  g_free (wait_for_site (f, "Xanh lá"));
   g_usleep (3 * G_USEC_PER_SEC);
   c = colour_site (f, "Xanh dương", "0000ff", "vp8", 3, NULL);
   {
@@ -257,10 +283,12 @@ test_join_leave (Fixture *f, gconstpointer data)
 
     video_report (c, &report);
   }
+  /* the others' pictures after it left */
+  g_usleep (2 * G_USEC_PER_SEC);
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
       g_autoptr (JsonObject) report = NULL;
-      JsonObject *video = video_report (sites[i], &report);
+      JsonObject *video = finish (sites[i], &report);
 
       g_assert_cmpint (json_object_get_int_member (video, "freezes"), ==, 0);
       g_assert_cmpint (json_object_get_int_member (video, "longest_freeze_ms"), <, 200);
@@ -271,16 +299,54 @@ test_join_leave (Fixture *f, gconstpointer data)
 static void
 test_tier (Fixture *f, gconstpointer data)
 {
+  const char *both = "ff0000,00ff00";
   g_autoptr (HnTestProcess) a
-      = colour_site_with (f, "Đỏ", "ff0000", "vp8", 8, "ff0000,00ff00", "--tier=360p");
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 10, "ff0000,00ff00");
+      = colour_site_with (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both, "--tier=360p");
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
   g_autoptr (JsonObject) report_a = NULL, report_b = NULL;
-  JsonObject *video_a = video_report (a, &report_a);
-  JsonObject *video_b = video_report (b, &report_b);
+  JsonObject *video_a, *video_b;
 
+  g_free (wait_for_site (f, "Đỏ"));
+  g_free (wait_for_site (f, "Xanh lá"));
+  g_usleep (4 * G_USEC_PER_SEC);
+  video_a = finish (a, &report_a);
+  video_b = finish (b, &report_b);
   g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
   g_assert_cmpint (json_object_get_int_member (video_a, "height"), ==, 360);
   g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
+}
+
+/* The technician moves a site to 360p and back during the call: its
+ * picture follows without a freeze (one stream, whichever encoder feeds
+ * it), and the other site's is untouched. */
+static void
+test_tier_change (Fixture *f, gconstpointer data)
+{
+  const char *both = "ff0000,00ff00";
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
+  g_autofree char *red = wait_for_site (f, "Đỏ");
+  g_autofree char *path = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/tier", red);
+  g_autoptr (JsonObject) report_a = NULL, report_b = NULL;
+  JsonObject *video_a, *video_b;
+
+  g_free (wait_for_site (f, "Xanh lá"));
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (HnTestResponse) moved
+          = call (f, "POST", path, i % 2 == 0 ? "{\"tier\":\"360p\"}" : "{\"tier\":\"720p\"}");
+
+      g_usleep (3 * G_USEC_PER_SEC);
+      g_assert_cmpuint (moved->status, ==, 200);
+    }
+  video_a = finish (a, &report_a);
+  video_b = finish (b, &report_b);
+  /* 720p → 360p → 720p → 360p */
+  g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
+  g_assert_cmpint (json_object_get_int_member (video_a, "height"), ==, 360);
+  g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, 200);
+  g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
+  g_assert_cmpint (json_object_get_int_member (video_b, "longest_freeze_ms"), <, 200);
 }
 
 /* Runs gst-discoverer-1.0 on @path: its report. */
@@ -318,8 +384,8 @@ static void
 test_recording (Fixture *f, gconstpointer data)
 {
   g_autoptr (HnTestProcess) a
-      = colour_site_with (f, "Đỏ", "ff0000", "vp8", 16, NULL, "--test-tone=440");
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 16, NULL);
+      = colour_site_with (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, NULL, "--test-tone=440");
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, NULL);
   g_autoptr (HnTestSocket) events = events_of (f);
   g_autoptr (HnTestResponse) early
       = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"stop\"}");
@@ -329,8 +395,8 @@ test_recording (Fixture *f, gconstpointer data)
   const char *path;
 
   g_assert_cmpuint (early->status, ==, 409);
-  wait_for_site (f, "Đỏ");
-  wait_for_site (f, "Xanh lá");
+  g_free (wait_for_site (f, "Đỏ"));
+  g_free (wait_for_site (f, "Xanh lá"));
   g_usleep (2 * G_USEC_PER_SEC);
   bad = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"pause\"}");
   g_assert_cmpuint (bad->status, ==, 400);
@@ -357,18 +423,20 @@ test_recording (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (report, "Opus"));
   g_assert_nonnull (strstr (report, "Seekable: yes"));
   g_assert_cmpfloat (ABS (discovered_duration (report) - 10.0), <=, 1.0);
+  hn_test_process_kill (a, SIGTERM);
+  hn_test_process_kill (b, SIGTERM);
 }
 
 /* SIGTERM finishes the recording: the file is complete and seekable. */
 static void
 test_recording_sigterm (Fixture *f, gconstpointer data)
 {
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", 20, NULL);
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, NULL);
   g_autoptr (HnTestResponse) start = NULL;
   g_autoptr (JsonObject) started = NULL;
   g_autofree char *path = NULL, *report = NULL;
 
-  wait_for_site (f, "Đỏ");
+  g_free (wait_for_site (f, "Đỏ"));
   g_usleep (2 * G_USEC_PER_SEC);
   start = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"start\"}");
   g_assert_cmpuint (start->status, ==, 200);
@@ -388,8 +456,8 @@ test_recording_sigterm (Fixture *f, gconstpointer data)
 static void
 test_placeholder (Fixture *f, gconstpointer data)
 {
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", 8, NULL);
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 14, NULL);
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, NULL);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, NULL);
   g_autofree char *green = wait_for_site (f, "Xanh lá");
   g_autofree char *path = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/video", green);
   g_autoptr (HnTestResponse) off = call (f, "POST", path, "{\"enabled\":false}");
@@ -400,7 +468,8 @@ test_placeholder (Fixture *f, gconstpointer data)
 
   g_assert_cmpuint (off->status, ==, 200);
   g_assert_false (json_object_get_boolean_member (site, "video"));
-  tiles = json_object_get_array_member (video_report (a, &report), "tiles");
+  g_usleep (3 * G_USEC_PER_SEC);
+  tiles = json_object_get_array_member (finish (a, &report), "tiles");
   for (guint i = 0; i < json_array_get_length (tiles); i++)
     {
       JsonObject *tile = json_array_get_object_element (tiles, i);
@@ -409,6 +478,7 @@ test_placeholder (Fixture *f, gconstpointer data)
         placeholder_seen = same_colour (json_object_get_string_member (tile, "color"), "2b3a4a");
     }
   g_assert_true (placeholder_seen);
+  hn_test_process_kill (b, SIGTERM);
 }
 
 /* The disk fills up (the mcu's file size limit, here): the recording
@@ -416,15 +486,16 @@ test_placeholder (Fixture *f, gconstpointer data)
 static void
 test_recording_disk_full (Fixture *f, gconstpointer data)
 {
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", 12, "ff0000,00ff00");
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", 12, "ff0000,00ff00");
+  const char *both = "ff0000,00ff00";
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
   g_autoptr (HnTestSocket) events = events_of (f);
   g_autoptr (HnTestResponse) start = NULL, room = NULL;
   g_autoptr (JsonObject) stopped = NULL, room_object = NULL;
   struct rlimit limit = { 48 * 1024, 48 * 1024 };
 
-  wait_for_site (f, "Đỏ");
-  wait_for_site (f, "Xanh lá");
+  g_free (wait_for_site (f, "Đỏ"));
+  g_free (wait_for_site (f, "Xanh lá"));
   g_assert_cmpint (prlimit (hn_test_daemon_get_pid (f->mcu->daemon), RLIMIT_FSIZE, &limit, NULL),
                    ==, 0);
   start = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"start\"}");
@@ -439,8 +510,8 @@ test_recording_disk_full (Fixture *f, gconstpointer data)
   {
     g_autoptr (JsonObject) report_a = NULL, report_b = NULL;
 
-    video_report (a, &report_a);
-    video_report (b, &report_b);
+    finish (a, &report_a);
+    finish (b, &report_b);
   }
 }
 
@@ -472,6 +543,7 @@ main (int argc, char **argv)
   ADD ("speaker", test_speaker);
   ADD ("join-leave", test_join_leave);
   ADD ("tier", test_tier);
+  ADD ("tier-change", test_tier_change);
   ADD ("recording", test_recording);
   ADD ("recording-disk-full", test_recording_disk_full);
   ADD ("recording-sigterm", test_recording_sigterm);
