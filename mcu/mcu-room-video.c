@@ -114,6 +114,7 @@ struct _McuRoomVideo
   Encoding *encodings[N_CODECS][MCU_VIDEO_N_TIERS]; /* made when a site first wants one */
   GPtrArray *all_encodings; /* these and, without sharing, each site's own */
   gboolean share_encoders;  /* FALSE: one encoder per site (the benchmark's baseline) */
+  guint encodings_made;     /* names them */
   GArray *tiles;            /* McuVideoTile, names owned */
   GArray *shown;            /* the has_video last given to the overlay, per tile */
   /* each codec's RTP stream, whatever the tier: SSRC, timestamp and first
@@ -454,6 +455,9 @@ make_encoding (McuRoomVideo *self, Codec codec, McuVideoTier tier)
   g_autoptr (GstPad) queue_sink = NULL, pay_src = NULL;
   g_autoptr (GstCaps) size = NULL, caps = NULL, rtp_caps = NULL;
   guint bitrate = tiers[tier].bitrate;
+  /* its thread is then "enc-720p-N:src" in perf, top -H and the benchmark */
+  g_autofree char *queue_name
+      = g_strdup_printf ("enc-%s-%u", tiers[tier].name, self->encodings_made++);
   Encoding *encoding;
   GstElement **e;
 
@@ -474,7 +478,8 @@ make_encoding (McuRoomVideo *self, Codec codec, McuVideoTier tier)
 
   for (guint i = 0; i < G_N_ELEMENTS (encoding->elements); i++)
     {
-      e[i] = gst_object_ref (gst_element_factory_make (factories[codec][i], NULL));
+      e[i] = gst_object_ref (
+          gst_element_factory_make (factories[codec][i], i == 0 ? queue_name : NULL));
       gst_bin_add (self->room, e[i]);
     }
   encoding->tee = gst_object_ref (gst_element_factory_make ("tee", NULL));
@@ -763,10 +768,14 @@ encoding_for_site (McuRoomVideo *self, Codec codec, McuVideoTier tier)
 static void
 drop_own_encoding (McuRoomVideo *self, Encoding *encoding)
 {
+  guint index;
   gboolean found;
 
   g_mutex_lock (&self->lock);
-  found = g_ptr_array_remove_fast (self->all_encodings, encoding);
+  /* taken out, not freed yet (the array frees what it removes) */
+  found = g_ptr_array_find (self->all_encodings, encoding, &index);
+  if (found)
+    g_ptr_array_steal_index_fast (self->all_encodings, index);
   g_mutex_unlock (&self->lock);
   if (!found)
     return;

@@ -27,10 +27,11 @@ typedef struct
   char *token;
 } Fixture;
 
+/* @data: the mcu's settings, or NULL */
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  f->mcu = hn_test_mcu_start (NULL);
+  f->mcu = hn_test_mcu_start (data);
   f->token = hn_test_mcu_create_room (f->mcu, "{\"id\":\"r1\",\"name\":\"Giao ban\"}");
 }
 
@@ -349,6 +350,53 @@ test_tier_change (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (video_b, "longest_freeze_ms"), <, 200);
 }
 
+/* hoinghi_video_encoders of /metrics */
+static guint
+video_encoders (Fixture *f)
+{
+  g_autoptr (HnTestResponse) metrics = call (f, "GET", "/metrics", NULL);
+  const char *line = strstr (metrics->body, "\nhoinghi_video_encoders ");
+
+  g_assert_cmpuint (metrics->status, ==, 200);
+  g_assert_nonnull (line);
+  return (guint) g_ascii_strtoull (line + strlen ("\nhoinghi_video_encoders "), NULL, 10);
+}
+
+/* The benchmark's baseline (share-video-encoders=false): one encoder per
+ * site, made at its join and dropped at its leave or when it moves to
+ * another tier; the others' pictures go on. */
+static void
+test_encoder_per_site (Fixture *f, gconstpointer data)
+{
+  const char *both = "ff0000,00ff00";
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
+  g_autoptr (HnTestProcess) c = NULL;
+  g_autofree char *red = wait_for_site (f, "Đỏ");
+  g_autofree char *path = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/tier", red);
+  g_autoptr (HnTestResponse) moved = NULL;
+  g_autoptr (JsonObject) report_a = NULL, report_b = NULL, report_c = NULL;
+  JsonObject *video_a, *video_b;
+
+  g_free (wait_for_site (f, "Xanh lá"));
+  g_usleep (2 * G_USEC_PER_SEC);
+  g_assert_cmpuint (video_encoders (f), ==, 2);
+  c = colour_site (f, "Xanh dương", "0000ff", "vp8", 3, NULL);
+  video_report (c, &report_c);
+  g_usleep (2 * G_USEC_PER_SEC);
+  g_assert_cmpuint (video_encoders (f), ==, 2);
+  moved = call (f, "POST", path, "{\"tier\":\"360p\"}");
+  g_assert_cmpuint (moved->status, ==, 200);
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_assert_cmpuint (video_encoders (f), ==, 2);
+  video_a = finish (a, &report_a);
+  video_b = finish (b, &report_b);
+  g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
+  g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, 200);
+  g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
+  g_assert_cmpint (json_object_get_int_member (video_b, "longest_freeze_ms"), <, 200);
+}
+
 /* Runs gst-discoverer-1.0 on @path: its report. */
 static char *
 discover (const char *path)
@@ -544,6 +592,8 @@ main (int argc, char **argv)
   ADD ("join-leave", test_join_leave);
   ADD ("tier", test_tier);
   ADD ("tier-change", test_tier_change);
+  g_test_add ("/mcu-video/encoder-per-site", Fixture, "share-video-encoders=false\n",
+              fixture_set_up, test_encoder_per_site, fixture_tear_down);
   ADD ("recording", test_recording);
   ADD ("recording-disk-full", test_recording_disk_full);
   ADD ("recording-sigterm", test_recording_sigterm);
