@@ -99,11 +99,17 @@ events_of (Fixture *f)
 }
 
 static JsonObject *
-video_report (HnTestProcess *process, JsonObject **report)
+video_report (Fixture *f, HnTestProcess *process, JsonObject **report)
 {
   int status;
 
   *report = hn_test_endpoint_report (process, &status);
+  if (status != 0)
+    {
+      g_autofree char *log = hn_test_daemon_get_log (f->mcu->daemon);
+
+      g_test_message ("the mcu's log: %s", log);
+    }
   g_assert_cmpint (status, ==, 0);
   g_assert_true (json_object_has_member (*report, "video"));
   return json_object_get_object_member (*report, "video");
@@ -111,10 +117,10 @@ video_report (HnTestProcess *process, JsonObject **report)
 
 /* Ends a site's check now (it reports and leaves): its report. */
 static JsonObject *
-finish (HnTestProcess *process, JsonObject **report)
+finish (Fixture *f, HnTestProcess *process, JsonObject **report)
 {
   hn_test_process_kill (process, SIGTERM);
-  return video_report (process, report);
+  return video_report (f, process, report);
 }
 
 /* Within the tolerance the endpoint itself uses. */
@@ -175,7 +181,7 @@ test_three_colours (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
       g_autoptr (JsonObject) report = NULL;
-      JsonObject *video = finish (sites[i], &report);
+      JsonObject *video = finish (f, sites[i], &report);
 
       g_assert_cmpint (json_object_get_int_member (video, "width"), ==, 1280);
       g_assert_cmpint (json_object_get_int_member (video, "height"), ==, 720);
@@ -217,7 +223,7 @@ test_layout_change (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
       g_autoptr (JsonObject) report = NULL;
-      JsonObject *video = finish (sites[i], &report);
+      JsonObject *video = finish (f, sites[i], &report);
       JsonObject *main_tile = tile_of (video, 0);
 
       g_assert_cmpint (json_object_get_int_member (main_tile, "width"), ==, 852);
@@ -227,7 +233,7 @@ test_layout_change (Fixture *f, gconstpointer data)
   {
     g_autoptr (JsonObject) report = NULL;
 
-    finish (c, &report);
+    finish (f, c, &report);
   }
 }
 
@@ -253,7 +259,7 @@ test_speaker (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
       g_autoptr (JsonObject) report = NULL;
-      JsonObject *main_tile = tile_of (finish (sites[i], &report), 0);
+      JsonObject *main_tile = tile_of (finish (f, sites[i], &report), 0);
 
       g_assert_cmpstr (json_object_get_string_member (main_tile, "name"), ==, "Xanh lá");
       g_assert_true (same_colour (json_object_get_string_member (main_tile, "color"), "00ff00"));
@@ -261,7 +267,7 @@ test_speaker (Fixture *f, gconstpointer data)
   {
     g_autoptr (JsonObject) report = NULL;
 
-    finish (b, &report);
+    finish (f, b, &report);
   }
 }
 
@@ -282,14 +288,14 @@ test_join_leave (Fixture *f, gconstpointer data)
   {
     g_autoptr (JsonObject) report = NULL;
 
-    video_report (c, &report);
+    video_report (f, c, &report);
   }
   /* the others' pictures after it left */
   g_usleep (2 * G_USEC_PER_SEC);
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
       g_autoptr (JsonObject) report = NULL;
-      JsonObject *video = finish (sites[i], &report);
+      JsonObject *video = finish (f, sites[i], &report);
 
       g_assert_cmpint (json_object_get_int_member (video, "freezes"), ==, 0);
       g_assert_cmpint (json_object_get_int_member (video, "longest_freeze_ms"), <, 200);
@@ -310,8 +316,8 @@ test_tier (Fixture *f, gconstpointer data)
   g_free (wait_for_site (f, "Đỏ"));
   g_free (wait_for_site (f, "Xanh lá"));
   g_usleep (4 * G_USEC_PER_SEC);
-  video_a = finish (a, &report_a);
-  video_b = finish (b, &report_b);
+  video_a = finish (f, a, &report_a);
+  video_b = finish (f, b, &report_b);
   g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
   g_assert_cmpint (json_object_get_int_member (video_a, "height"), ==, 360);
   g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
@@ -332,6 +338,8 @@ test_tier_change (Fixture *f, gconstpointer data)
   JsonObject *video_a, *video_b;
 
   g_free (wait_for_site (f, "Xanh lá"));
+  /* the call under way: both pictures flowing */
+  g_usleep (3 * G_USEC_PER_SEC);
   for (guint i = 0; i < 3; i++)
     {
       g_autoptr (HnTestResponse) moved
@@ -340,8 +348,8 @@ test_tier_change (Fixture *f, gconstpointer data)
       g_usleep (3 * G_USEC_PER_SEC);
       g_assert_cmpuint (moved->status, ==, 200);
     }
-  video_a = finish (a, &report_a);
-  video_b = finish (b, &report_b);
+  video_a = finish (f, a, &report_a);
+  video_b = finish (f, b, &report_b);
   /* 720p → 360p → 720p → 360p */
   g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
   g_assert_cmpint (json_object_get_int_member (video_a, "height"), ==, 360);
@@ -382,15 +390,15 @@ test_encoder_per_site (Fixture *f, gconstpointer data)
   g_usleep (2 * G_USEC_PER_SEC);
   g_assert_cmpuint (video_encoders (f), ==, 2);
   c = colour_site (f, "Xanh dương", "0000ff", "vp8", 3, NULL);
-  video_report (c, &report_c);
+  video_report (f, c, &report_c);
   g_usleep (2 * G_USEC_PER_SEC);
   g_assert_cmpuint (video_encoders (f), ==, 2);
   moved = call (f, "POST", path, "{\"tier\":\"360p\"}");
   g_assert_cmpuint (moved->status, ==, 200);
   g_usleep (3 * G_USEC_PER_SEC);
   g_assert_cmpuint (video_encoders (f), ==, 2);
-  video_a = finish (a, &report_a);
-  video_b = finish (b, &report_b);
+  video_a = finish (f, a, &report_a);
+  video_b = finish (f, b, &report_b);
   g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
   g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, 200);
   g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
@@ -517,7 +525,7 @@ test_placeholder (Fixture *f, gconstpointer data)
   g_assert_cmpuint (off->status, ==, 200);
   g_assert_false (json_object_get_boolean_member (site, "video"));
   g_usleep (3 * G_USEC_PER_SEC);
-  tiles = json_object_get_array_member (finish (a, &report), "tiles");
+  tiles = json_object_get_array_member (finish (f, a, &report), "tiles");
   for (guint i = 0; i < json_array_get_length (tiles); i++)
     {
       JsonObject *tile = json_array_get_object_element (tiles, i);
@@ -558,8 +566,8 @@ test_recording_disk_full (Fixture *f, gconstpointer data)
   {
     g_autoptr (JsonObject) report_a = NULL, report_b = NULL;
 
-    finish (a, &report_a);
-    finish (b, &report_b);
+    finish (f, a, &report_a);
+    finish (f, b, &report_b);
   }
 }
 
