@@ -365,6 +365,10 @@ site_link_sender (Site *site)
   src = gst_element_get_static_pad (site->sender, "src");
   if (webrtc_sink == NULL || gst_pad_link (src, webrtc_sink) != GST_PAD_LINK_OK)
     return FALSE;
+  /* linked to webrtcbin first: a live source that starts unlinked stops
+   * with an error; playing before the tee feeds it: a branch not yet
+   * active answers FLUSHING, and the tee then stops the shared stream */
+  gst_element_set_state (site->sender, GST_STATE_PLAYING);
   if (site->send == SEND_SILENCE)
     {
       g_autoptr (GstPad) tee_src = gst_element_request_pad_simple (site->host->shared, "src_%u");
@@ -372,8 +376,6 @@ site_link_sender (Site *site)
 
       gst_pad_link (tee_src, sink);
     }
-  /* linked first: a live source that starts unlinked stops with an error */
-  gst_element_set_state (site->sender, GST_STATE_PLAYING);
   gst_object_unref (site->sender);
   return TRUE;
 }

@@ -2,7 +2,7 @@
  *
  * Inside the room's pipeline, beside the audio mixer:
  *
- *   site N: (McuPeer: depayload, decode) ─ videoscale ─ videoconvert
+ *   site N: (McuPeer: depayload, decode) ─ videoconvert ─ videoscale
  *           ─ I420 at its tile's size ─▶ compositor.sink_N
   *   compositor (live, 1280×720 I420 at a fixed rate) ─ names and marks ─ tee
  *     ─ queue ─ vp8enc ─ rtpvp8pay ─ tee ─▶ site N: queue ─ (McuPeer) webrtcbin
@@ -86,7 +86,7 @@ typedef struct
 
 typedef struct
 {
-  GstElement *elements[3]; /* videoscale, videoconvert, capsfilter: the input */
+  GstElement *elements[3]; /* videoconvert, videoscale, capsfilter: the input */
   GstPad *mix_pad;
   GstElement *queue; /* the output */
   Codec codec;
@@ -570,13 +570,17 @@ mcu_room_video_add_input (McuRoomVideo *self, guint index)
   g_mutex_lock (&self->lock);
   site = site_for (self, index);
   g_assert (site->mix_pad == NULL);
-  site->elements[0] = gst_object_ref (gst_element_factory_make ("videoscale", NULL));
-  site->elements[1] = gst_object_ref (gst_element_factory_make ("videoconvert", NULL));
+  /* the scaler next to the tile's caps: when a relayout changes them, it
+   * alone renegotiates (a converter between the two cannot make the new
+   * size, answers NOT_NEGOTIATED, and the jitter buffer then stops the
+   * site's whole transport: its sound too) */
+  site->elements[0] = gst_object_ref (gst_element_factory_make ("videoconvert", NULL));
+  site->elements[1] = gst_object_ref (gst_element_factory_make ("videoscale", NULL));
   site->elements[2] = gst_object_ref (gst_element_factory_make ("capsfilter", NULL));
   /* bilinear: a sharp enough picture at a fraction of the default's cost;
    * borders keep the site's aspect ratio in any tile */
-  gst_util_set_object_arg (G_OBJECT (site->elements[0]), "method", "bilinear");
-  g_object_set (site->elements[0], "add-borders", TRUE, NULL);
+  gst_util_set_object_arg (G_OBJECT (site->elements[1]), "method", "bilinear");
+  g_object_set (site->elements[1], "add-borders", TRUE, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (site->elements); i++)
     gst_bin_add (self->room, site->elements[i]);
   gst_element_link_many (site->elements[0], site->elements[1], site->elements[2], NULL);
@@ -642,10 +646,12 @@ answer_for_site (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 }
 
 /* One branch of an encoding's fan-out to a site: how far its packets'
- * numbers are moved to follow on from the site's last packet. */
+ * numbers are moved to follow on from the site's last packet, and the
+ * site's queue, whose trouble must stay its own. */
 typedef struct
 {
   SiteSequence *sequence;
+  GstPad *queue_sink, *queue_src;
   gboolean started;
   guint16 shift;
 } Branch;
@@ -656,7 +662,21 @@ branch_free (gpointer data)
   Branch *branch = data;
 
   g_rc_box_release (branch->sequence);
+  gst_object_unref (branch->queue_sink);
+  gst_object_unref (branch->queue_src);
   g_free (branch);
+}
+
+/* The tee stops the whole fan-out, and the encoder's thread with it, at
+ * the first branch that answers FLUSHING or an error (a queue not yet
+ * playing or being taken down, a session that failed): such a site's
+ * packets are dropped instead, as the audio mixer ignores a listener's
+ * flow result. */
+static gboolean
+branch_can_take (Branch *branch)
+{
+  return !GST_PAD_IS_FLUSHING (branch->queue_sink)
+         && gst_pad_get_last_flow_return (branch->queue_src) > GST_FLOW_FLUSHING;
 }
 
 /* Numbers one packet of the branch (writable): on from the site's last. */
@@ -708,6 +728,8 @@ on_branch_packets (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   Branch *branch = user_data;
 
+  if (!branch_can_take (branch))
+    return GST_PAD_PROBE_DROP;
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
     {
       GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
@@ -733,7 +755,7 @@ on_branch_packets (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* A new branch of @encoding's fan-out, for @site. */
+/* A new branch of @encoding's fan-out, for @site (its queue playing). */
 static GstPad *
 branch_for_site (Encoding *encoding, Site *site)
 {
@@ -741,6 +763,8 @@ branch_for_site (Encoding *encoding, Site *site)
   Branch *branch = g_new0 (Branch, 1);
 
   branch->sequence = g_rc_box_acquire (site->sequence);
+  branch->queue_sink = gst_element_get_static_pad (site->queue, "sink");
+  branch->queue_src = gst_element_get_static_pad (site->queue, "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, answer_for_site, NULL, NULL);
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                      on_branch_packets, branch, branch_free);
@@ -833,12 +857,14 @@ mcu_room_video_add_output (McuRoomVideo *self, guint index, const char *encoding
   g_object_set (site->queue, "leaky", 2, "max-size-buffers", 0, "max-size-bytes", 0,
                 "max-size-time", (guint64) 200 * GST_MSECOND, NULL);
   gst_bin_add (self->room, site->queue);
+  /* playing before it is linked: a push into a queue not yet active
+   * answers FLUSHING */
+  gst_element_set_state (site->queue, GST_STATE_PLAYING);
   site->sequence = g_rc_box_new (SiteSequence);
   site->sequence->next_seq = -1;
   site->tee_pad = branch_for_site (site->encoding, site);
   queue_sink = gst_element_get_static_pad (site->queue, "sink");
   gst_pad_link (site->tee_pad, queue_sink);
-  gst_element_set_state (site->queue, GST_STATE_PLAYING);
   src = gst_element_get_static_pad (site->queue, "src");
   g_mutex_unlock (&self->lock);
   return src;

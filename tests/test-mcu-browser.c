@@ -130,6 +130,15 @@ browser_picture_in_tile (Fixture *f)
         }
       g_usleep (200000);
     }
+  {
+    g_autoptr (HnTestResponse) room
+        = hn_test_mcu_call (f->mcu, "GET", "/api/v1/rooms/r1", HN_TEST_MCU_KEY, NULL);
+    g_autofree char *log = hn_test_daemon_get_log (f->mcu->daemon);
+
+    /* what the mcu saw of each site, for the failure's log */
+    g_test_message ("room: %s", room->body);
+    g_test_message ("the mcu's log: %s", log);
+  }
   return FALSE;
 }
 

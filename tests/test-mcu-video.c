@@ -562,7 +562,8 @@ test_recording_disk_full (Fixture *f, gconstpointer data)
   room = call (f, "GET", "/api/v1/rooms/r1", NULL);
   room_object = hn_test_json_object (room->body);
   g_assert_true (json_object_get_null_member (room_object, "recording"));
-  /* the sites saw each other to the end */
+  /* the sites see each other on after it */
+  g_usleep (3 * G_USEC_PER_SEC);
   {
     g_autoptr (JsonObject) report_a = NULL, report_b = NULL;
 
