@@ -15,8 +15,9 @@ G_BEGIN_DECLS
 /* The colours are measured on one frame in this many milliseconds. */
 #define EP_VIDEO_ANALYSER_INTERVAL_MS 250
 /* How far (per channel, 0–255) a tile's colour may be from an expected
- * one: VP8 and 4:2:0 chroma shift colours. */
-#define EP_VIDEO_ANALYSER_COLOR_TOLERANCE 48
+ * one: VP8 and 4:2:0 chroma shift colours (pure green comes back from two
+ * VP8 encodes at 0xce–0xd2 in its own channel). */
+#define EP_VIDEO_ANALYSER_COLOR_TOLERANCE 64
 /* A layout with more tiles is refused (the mcu's largest has 16). */
 #define EP_VIDEO_ANALYSER_MAX_TILES 64
 

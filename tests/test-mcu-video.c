@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "endpoints/ep-video-analyser.h"
 #include "support/hn-test-mcu.h"
 #include "support/hn-test-process.h"
 #include "support/hn-test-socket.h"
@@ -131,7 +132,8 @@ same_colour (const char *a, const char *b)
     {
       char x[3] = { a[2 * i], a[2 * i + 1], 0 }, y[3] = { b[2 * i], b[2 * i + 1], 0 };
 
-      if (ABS ((int) strtol (x, NULL, 16) - (int) strtol (y, NULL, 16)) > 48)
+      if (ABS ((int) strtol (x, NULL, 16) - (int) strtol (y, NULL, 16))
+          > EP_VIDEO_ANALYSER_COLOR_TOLERANCE)
         return FALSE;
     }
   return TRUE;
