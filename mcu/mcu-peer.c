@@ -617,7 +617,11 @@ send_video (McuPeer *self)
   g_mutex_unlock (&self->lock);
   if (composite == NULL)
     return;
-  gst_pad_add_probe (composite, GST_PAD_PROBE_TYPE_BUFFER, hold_until_connected, self, NULL);
+  /* the payloaders push a frame's packets as one list: held too (a list
+   * that reached webrtcbin while it was still setting up its transport
+   * could be answered FLUSHING, which stopped the site's queue for good) */
+  gst_pad_add_probe (composite, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     hold_until_connected, self, NULL);
   if (gst_pad_link (composite, self->video_sink) != GST_PAD_LINK_OK)
     g_message ("site %u: the composite could not be linked to its session", self->index);
 }

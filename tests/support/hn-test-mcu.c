@@ -74,9 +74,17 @@ hn_test_mcu_call (HnTestMcu *mcu, const char *method, const char *path, const ch
   g_autofree char *url = g_strconcat (hn_test_daemon_get_url (mcu->daemon), path, NULL);
   g_autofree char *auth = key != NULL ? g_strconcat ("Bearer ", key, NULL) : NULL;
   const char *headers[] = { "Authorization", auth, NULL };
+  HnTestResponse *response = hn_test_request (method, url, auth != NULL ? headers : NULL,
+                                              body != NULL ? "application/json" : NULL, body, -1);
 
-  return hn_test_request (method, url, auth != NULL ? headers : NULL,
-                          body != NULL ? "application/json" : NULL, body, -1);
+  /* no answer at all: the mcu died; what it said last is the clue */
+  if (response->status == 0)
+    {
+      g_autofree char *log = hn_test_daemon_get_log (mcu->daemon);
+
+      g_test_message ("the mcu did not answer; its log: %s", log);
+    }
+  return response;
 }
 
 /**
