@@ -106,42 +106,6 @@ sees_video (const char *text, gpointer user_data)
          && json_object_get_int_member_with_default (status, "videoHeight", 0) == 720;
 }
 
-/* The browser's picture reaches its tile of the composite. */
-static gboolean
-browser_picture_in_tile (Fixture *f)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_autoptr (HnTestResponse) r
-          = hn_test_mcu_call (f->mcu, "GET", "/api/v1/rooms/r1", HN_TEST_MCU_KEY, NULL);
-      g_autoptr (JsonObject) room = hn_test_json_object (r->body);
-      JsonArray *sites = json_object_get_array_member (room, "participants");
-
-      for (guint i = 0; i < json_array_get_length (sites); i++)
-        {
-          JsonObject *site = json_array_get_object_element (sites, i);
-
-          if (g_str_equal (json_object_get_string_member (site, "unit"), "26")
-              && g_str_has_prefix (json_object_get_string_member (site, "name"), "Tr")
-              && json_object_get_boolean_member (site, "picture"))
-            return TRUE;
-        }
-      g_usleep (200000);
-    }
-  {
-    g_autoptr (HnTestResponse) room
-        = hn_test_mcu_call (f->mcu, "GET", "/api/v1/rooms/r1", HN_TEST_MCU_KEY, NULL);
-    g_autofree char *log = hn_test_daemon_get_log (f->mcu->daemon);
-
-    /* what the mcu saw of each site, for the failure's log */
-    g_test_message ("room: %s", room->body);
-    g_test_message ("the mcu's log: %s", log);
-  }
-  return FALSE;
-}
-
 /* The browser @data (an HnTestBrowserKind) joins through the page with its
  * microphone sending 1000 Hz (Chromium's from a WAV, Firefox's own fake
  * tone is 1 kHz too) and its fake camera: it hears the others, sees the
@@ -183,7 +147,8 @@ test_browser_joins (Fixture *f, gconstpointer data)
   g_assert_nonnull (hearing);
   seeing = hn_test_browser_wait_for_line (browser, HN_TEST_BROWSER_STATUS, 30000, sees_video, NULL);
   g_assert_nonnull (seeing);
-  g_assert_true (browser_picture_in_tile (f));
+  /* its picture reaches its tile of the composite */
+  g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Trình duyệt", 20000));
   {
     g_autoptr (HnTestResponse) room
         = hn_test_mcu_call (f->mcu, "GET", "/api/v1/rooms/r1", HN_TEST_MCU_KEY, NULL);

@@ -339,9 +339,9 @@ test_tier_change (Fixture *f, gconstpointer data)
   g_autoptr (JsonObject) report_a = NULL, report_b = NULL;
   JsonObject *video_a, *video_b;
 
-  g_free (wait_for_site (f, "Xanh lá"));
   /* the call under way: both pictures flowing */
-  g_usleep (3 * G_USEC_PER_SEC);
+  g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Đỏ", WAIT_MS));
+  g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Xanh lá", WAIT_MS));
   for (guint i = 0; i < 3; i++)
     {
       g_autoptr (HnTestResponse) moved

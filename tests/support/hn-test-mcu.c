@@ -232,19 +232,10 @@ hn_test_endpoint_report (HnTestProcess *endpoint, int *status)
   return report;
 }
 
-/**
- * hn_test_mcu_wait_for_site:
- * @mcu: a test mcu with a room "r1"
- * @name: a site's name
- * @timeout_ms: how long it may take to join
- *
- * Polls the control API until a site of that name is in the room; fails
- * the test if none comes in time.
- *
- * Returns: (transfer full): the site's id
- */
-char *
-hn_test_mcu_wait_for_site (HnTestMcu *mcu, const char *name, guint timeout_ms)
+/* Polls room r1 until a site named @name is in it (with its picture, if
+ * @picture): its id, or NULL after @timeout_ms. */
+static char *
+poll_for_site (HnTestMcu *mcu, const char *name, gboolean picture, guint timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time () + timeout_ms * (gint64) 1000;
 
@@ -259,10 +250,59 @@ hn_test_mcu_wait_for_site (HnTestMcu *mcu, const char *name, guint timeout_ms)
         {
           JsonObject *site = json_array_get_object_element (sites, i);
 
-          if (g_str_equal (json_object_get_string_member (site, "name"), name))
+          if (g_str_equal (json_object_get_string_member (site, "name"), name)
+              && (!picture || json_object_get_boolean_member (site, "picture")))
             return g_strdup (json_object_get_string_member (site, "id"));
         }
       g_usleep (100000);
     }
-  g_assert_not_reached ();
+  return NULL;
+}
+
+/**
+ * hn_test_mcu_wait_for_site:
+ * @mcu: a test mcu with a room "r1"
+ * @name: a site's name
+ * @timeout_ms: how long it may take to join
+ *
+ * Polls the control API until a site of that name is in the room; fails
+ * the test if none comes in time.
+ *
+ * Returns: (transfer full): the site's id
+ */
+char *
+hn_test_mcu_wait_for_site (HnTestMcu *mcu, const char *name, guint timeout_ms)
+{
+  char *id = poll_for_site (mcu, name, FALSE, timeout_ms);
+
+  g_assert_nonnull (id);
+  return id;
+}
+
+/**
+ * hn_test_mcu_wait_for_picture:
+ * @mcu: a test mcu with a room "r1"
+ * @name: a site's name
+ * @timeout_ms: how long its picture may take to reach the mcu
+ *
+ * Polls the control API until the site is in the room with its picture
+ * (the mcu decodes its video); says what the mcu saw if it does not come.
+ *
+ * Returns: whether it came in time
+ */
+gboolean
+hn_test_mcu_wait_for_picture (HnTestMcu *mcu, const char *name, guint timeout_ms)
+{
+  g_autofree char *id = poll_for_site (mcu, name, TRUE, timeout_ms);
+
+  if (id == NULL)
+    {
+      g_autoptr (HnTestResponse) room
+          = hn_test_mcu_call (mcu, "GET", "/api/v1/rooms/r1", HN_TEST_MCU_KEY, NULL);
+      g_autofree char *log = hn_test_daemon_get_log (mcu->daemon);
+
+      g_test_message ("no picture of %s; the room: %s", name, room->body);
+      g_test_message ("the mcu's log: %s", log);
+    }
+  return id != NULL;
 }

@@ -35,5 +35,6 @@ HnTestProcess *hn_test_mcu_endpoint_with (HnTestMcu *mcu, const char *token, con
                                           const char *const *extra);
 JsonObject *hn_test_endpoint_report (HnTestProcess *endpoint, int *status);
 char *hn_test_mcu_wait_for_site (HnTestMcu *mcu, const char *name, guint timeout_ms);
+gboolean hn_test_mcu_wait_for_picture (HnTestMcu *mcu, const char *name, guint timeout_ms);
 
 G_END_DECLS
