@@ -70,6 +70,7 @@ struct _EpMedia
   gboolean show_video;
   EpAnalyser *analyser;
   EpVideoAnalyser *video_analyser;
+  double receive_loss;
 
   GstElement *pipeline;
   GstElement *webrtc; /* owned by the pipeline */
@@ -254,6 +255,7 @@ ep_media_new (const EpMediaConfig *config)
   self->test_tone_hz = config->test_tone_hz;
   self->video = config->video;
   self->show_video = config->show_video;
+  self->receive_loss = config->receive_loss;
   self->analyser = config->analyser != NULL ? g_object_ref (config->analyser) : NULL;
   self->video_analyser
       = config->video_analyser != NULL ? g_object_ref (config->video_analyser) : NULL;
@@ -468,6 +470,17 @@ release_with_latency (EpMedia *self, gpointer data)
   gst_pad_remove_probe (blocked->pad, blocked->probe);
 }
 
+/* A poor link, simulated: the packet is lost after the jitter buffer, as
+ * one it gave up waiting for; the depayloader sees the gap (video asks the
+ * mcu for a keyframe, Opus conceals it). */
+static GstPadProbeReturn
+lose_packets (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  EpMedia *self = user_data;
+
+  return g_random_double () < self->receive_loss ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
 /* On a streaming thread. */
 static void
 on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
@@ -506,6 +519,8 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
       fail (self, "cannot link a webrtcbin source pad");
       return;
     }
+  if (output != OUTPUT_DISCARD && self->receive_loss > 0)
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, lose_packets, self, NULL);
   if (output != OUTPUT_DISCARD)
     {
       BlockedPad *blocked = g_new0 (BlockedPad, 1);

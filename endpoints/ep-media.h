@@ -37,6 +37,7 @@ typedef struct
   gboolean show_video;
   EpAnalyser *analyser;
   EpVideoAnalyser *video_analyser;
+  double receive_loss; /* 0 to 1: the share of received packets dropped (a poor link) */
 } EpMediaConfig;
 
 EpMedia *ep_media_new (const EpMediaConfig *config);

@@ -63,6 +63,7 @@ typedef struct
   char *video_codec;
   char *expect_colors;
   char *snapshot;
+  double simulate_loss; /* percent */
 } Options;
 
 static void
@@ -292,6 +293,12 @@ check_session_options (const Options *o, GError **error)
       g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _ ("--test-tone must be from 20 to 20000 Hz"));
       return FALSE;
     }
+  if (!(o->simulate_loss >= 0 && o->simulate_loss <= 50))
+    {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_CONFIG,
+                           _ ("--simulate-loss must be from 0 to 50 (percent)"));
+      return FALSE;
+    }
   if (o->silent && o->test_tone != 0)
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_CONFIG,
@@ -504,6 +511,15 @@ print_report (Run *run)
   fflush (stdout);
 }
 
+/* SIGUSR1 in --check mode: the report so far, and the check goes on (a
+ * supervisor or a test can watch what the site sees while it stays). */
+static gboolean
+on_report_signal (gpointer user_data)
+{
+  print_report (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 static int
 exit_status (Run *run)
 {
@@ -534,7 +550,7 @@ run_session (const Options *o)
   g_auto (GStrv) required = NULL;
   EpSessionConfig config = { 0 };
   Run run = { 0 };
-  guint sigint, sigterm;
+  guint sigint, sigterm, sigusr1 = 0;
   int status;
 
   if (!check_session_options (o, &error)
@@ -558,6 +574,7 @@ run_session (const Options *o)
   config.media.ice_addresses = (const char *const *) o->ice_addresses;
   config.media.test_tone_hz = o->silent ? EP_MEDIA_SILENCE : o->test_tone;
   config.connect_timeout = o->timeout;
+  config.media.receive_loss = o->simulate_loss / 100;
   if (o->check)
     {
       analyser = ep_analyser_new (EP_ANALYSER_CLOCK_WALL);
@@ -602,13 +619,17 @@ run_session (const Options *o)
   sigint = g_unix_signal_add (SIGINT, on_unix_signal, &run);
   sigterm = g_unix_signal_add (SIGTERM, on_unix_signal, &run);
   if (o->check)
-    run.join_timer = g_timeout_add_seconds (o->timeout, on_join_timeout, &run);
+    {
+      run.join_timer = g_timeout_add_seconds (o->timeout, on_join_timeout, &run);
+      sigusr1 = g_unix_signal_add (SIGUSR1, on_report_signal, &run);
+    }
 
   ep_session_start (session);
   g_main_loop_run (loop);
 
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  g_clear_handle_id (&sigusr1, g_source_remove);
   g_clear_handle_id (&run.join_timer, g_source_remove);
   g_clear_handle_id (&run.duration_timer, g_source_remove);
   g_clear_handle_id (&run.audio_poll, g_source_remove);
@@ -673,6 +694,8 @@ main (int argc, char **argv)
     { "expect-colors", 0, 0, G_OPTION_ARG_STRING, &o.expect_colors,
       N_ ("With --check: fail unless each of these colours fills a tile of the room's video"),
       N_ ("RRGGBB,…") },
+    { "simulate-loss", 0, 0, G_OPTION_ARG_DOUBLE, &o.simulate_loss,
+      N_ ("Lose PERCENT of the packets received, at random (to try a poor link)"), N_ ("PERCENT") },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &show_version, N_ ("Print the version and exit"),
       NULL },
     { NULL },

@@ -18,6 +18,7 @@
 #include "libhoinghi/hn-i18n.h"
 
 #include "mcu-api.h"
+#include "mcu-room-video.h"
 
 #define API_PREFIX "/api/v1"
 
@@ -576,6 +577,7 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
   g_autoptr (GString) text = g_string_new (NULL);
   struct rusage usage;
   McuTotals totals;
+  guint keyframe_requests, keyframes;
   double cpu = 0;
   g_autoptr (GError) error = NULL;
 
@@ -591,6 +593,7 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
       return;
     }
   mcu_rooms_get_totals (self->rooms, &totals);
+  mcu_room_video_get_keyframe_totals (&keyframe_requests, &keyframes);
   if (getrusage (RUSAGE_SELF, &usage) == 0)
     cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec
           + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
@@ -607,6 +610,14 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
                           "# HELP hoinghi_video_encoders Video encoders running (composites).\n"
                           "# TYPE hoinghi_video_encoders gauge\n"
                           "hoinghi_video_encoders %u\n"
+                          "# HELP hoinghi_video_keyframe_requests_total Keyframe requests (PLI, "
+                          "FIR) from the sites.\n"
+                          "# TYPE hoinghi_video_keyframe_requests_total counter\n"
+                          "hoinghi_video_keyframe_requests_total %u\n"
+                          "# HELP hoinghi_video_keyframes_total Keyframes made on request (at "
+                          "most two a second per encoder).\n"
+                          "# TYPE hoinghi_video_keyframes_total counter\n"
+                          "hoinghi_video_keyframes_total %u\n"
                           "# HELP hoinghi_rtp_packets_received_total RTP packets from the sites.\n"
                           "# TYPE hoinghi_rtp_packets_received_total counter\n"
                           "hoinghi_rtp_packets_received_total %" G_GUINT64_FORMAT "\n"
@@ -629,9 +640,10 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
                           "# TYPE process_cpu_seconds_total counter\n"
                           "process_cpu_seconds_total %.3f\n",
                           mcu_rooms_count (self->rooms), totals.participants, totals.encoders,
-                          totals.video_encoders, totals.media.packets_received,
-                          totals.media.packets_lost, totals.media.packets_sent,
-                          totals.media.jitter_ms, self->subscribers->len, self->events_sent, cpu);
+                          totals.video_encoders, keyframe_requests, keyframes,
+                          totals.media.packets_received, totals.media.packets_lost,
+                          totals.media.packets_sent, totals.media.jitter_ms, self->subscribers->len,
+                          self->events_sent, cpu);
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8",
                                     SOUP_MEMORY_COPY, text->str, text->len);

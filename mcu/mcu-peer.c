@@ -33,10 +33,15 @@
 #define AUDIO_CAPS                                                                                 \
   "application/x-rtp, media=audio, encoding-name=OPUS, payload=111, clock-rate=48000, "            \
   "encoding-params=(string)2, minptime=(string)10, useinbandfec=(string)1"
+/* rtcp-fb: both ends send keyframe requests (PLI, FIR) only for what the
+ * SDP offers; without them a lost packet freezes the picture until the
+ * encoder's next keyframe of its own. */
+#define VIDEO_FEEDBACK "rtcp-fb-nack-pli=(boolean)true, rtcp-fb-ccm-fir=(boolean)true"
 #define VIDEO_CAPS                                                                                 \
-  "application/x-rtp, media=video, encoding-name=VP8, payload=96, clock-rate=90000; "              \
+  "application/x-rtp, media=video, encoding-name=VP8, payload=96, "                                \
+  "clock-rate=90000, " VIDEO_FEEDBACK "; "                                                         \
   "application/x-rtp, media=video, encoding-name=H264, payload=102, clock-rate=90000, "            \
-  "packetization-mode=(string)1, profile-level-id=(string)42e01f"
+  "packetization-mode=(string)1, profile-level-id=(string)42e01f, " VIDEO_FEEDBACK
 #define MIX_CAPS "audio/x-raw, format=S16LE, rate=48000, channels=1, layout=interleaved"
 #define STATS_INTERVAL_S 2
 #define MAX_CANDIDATE 1024

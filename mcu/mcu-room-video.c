@@ -66,6 +66,11 @@ static const struct
   [MCU_VIDEO_TIER_360P] = { "360p", 640, 360, 400000 },
 };
 
+/* The mcu's, all rooms since the start (for /metrics): the sites' keyframe
+ * requests and the keyframes made for them (fewer: the rate limit) */
+static guint keyframe_requests_total; /* atomic */
+static guint keyframes_made_total;    /* atomic */
+
 /* The composite in one tier and codec, encoded once, fanned out by its tee. */
 typedef struct
 {
@@ -73,9 +78,10 @@ typedef struct
    * capssetter */
   GstElement *elements[8];
   GstElement *tee;
-  GstPad *raw_pad;         /* its branch of the raw composite */
-  gint keyframe_pending;   /* atomic */
-  gint64 last_keyframe_us; /* the compositor's thread only */
+  GstPad *raw_pad;           /* its branch of the raw composite */
+  gint keyframe_pending;     /* atomic */
+  gint64 last_keyframe_us;   /* under the room's lock */
+  GstClockTime keyframe_pts; /* the last keyframe's; the encoder's thread only */
 } Encoding;
 
 /* Where a site's stream is in RTP sequence numbers. */
@@ -286,6 +292,7 @@ on_composite (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
           || now - encoding->last_keyframe_us < KEYFRAME_INTERVAL_US)
         continue;
       g_atomic_int_set (&encoding->keyframe_pending, FALSE);
+      g_atomic_int_inc (&keyframes_made_total);
       encoding->last_keyframe_us = now;
       encoder_src = gst_element_get_static_pad (encoding->elements[3], "src");
       gst_pad_send_event (
@@ -305,6 +312,7 @@ on_keyframe_request (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
   if (!gst_video_event_is_force_key_unit (event))
     return GST_PAD_PROBE_OK;
+  g_atomic_int_inc (&keyframe_requests_total);
   g_atomic_int_set (&encoding->keyframe_pending, TRUE);
   return GST_PAD_PROBE_DROP;
 }
@@ -441,6 +449,19 @@ play (GstElement *const *elements, guint count)
     gst_element_set_state (elements[i - 1], GST_STATE_PLAYING);
 }
 
+/* The encoder's thread: the time of its last keyframe, for the branches
+ * that wait for one (the payloader and the fan-out run on this thread). */
+static GstPadProbeReturn
+note_keyframe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Encoding *encoding = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    encoding->keyframe_pts = GST_BUFFER_PTS (buffer);
+  return GST_PAD_PROBE_OK;
+}
+
 /* The composite's branch for @codec in @tier, encoded for real time; the
  * lock is held. */
 static Encoding *
@@ -452,7 +473,7 @@ make_encoding (McuRoomVideo *self, Codec codec, McuVideoTier tier)
     [CODEC_H264] = { "queue", "videoscale", "capsfilter", "x264enc", "capsfilter", "tee",
                      "rtph264pay", "capssetter" },
   };
-  g_autoptr (GstPad) queue_sink = NULL, pay_src = NULL;
+  g_autoptr (GstPad) queue_sink = NULL, pay_src = NULL, encoder_src = NULL;
   g_autoptr (GstCaps) size = NULL, caps = NULL, rtp_caps = NULL;
   guint bitrate = tiers[tier].bitrate;
   /* its thread is then "enc-720p-N:src" in perf, top -H and the benchmark */
@@ -474,6 +495,7 @@ make_encoding (McuRoomVideo *self, Codec codec, McuVideoTier tier)
         }
     }
   encoding = g_new0 (Encoding, 1);
+  encoding->keyframe_pts = GST_CLOCK_TIME_NONE;
   e = encoding->elements;
 
   for (guint i = 0; i < G_N_ELEMENTS (encoding->elements); i++)
@@ -526,6 +548,8 @@ make_encoding (McuRoomVideo *self, Codec codec, McuVideoTier tier)
   g_object_set (e[5], "allow-not-linked", TRUE, NULL);
   g_object_set (e[7], "caps", rtp_caps, NULL);
   gst_element_link_many (e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], encoding->tee, NULL);
+  encoder_src = gst_element_get_static_pad (e[3], "src");
+  gst_pad_add_probe (encoder_src, GST_PAD_PROBE_TYPE_BUFFER, note_keyframe, encoding, NULL);
   pay_src = gst_element_get_static_pad (e[6], "src");
   gst_pad_add_probe (pay_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_keyframe_request, encoding,
                      NULL);
@@ -652,6 +676,8 @@ typedef struct
 {
   SiteSequence *sequence;
   GstPad *queue_sink, *queue_src;
+  const GstClockTime *keyframe_pts; /* its encoding's */
+  gboolean await_keyframe;          /* a tier change: nothing before the new tier's keyframe */
   gboolean started;
   guint16 shift;
 } Branch;
@@ -723,6 +749,19 @@ start_branch (Branch *branch, GstBuffer *first)
   gst_rtp_buffer_unmap (&rtp);
 }
 
+/* On the encoder's thread, as the fan-out's branches: the packets of a
+ * frame carry its time. */
+static gboolean
+starts_keyframe (Branch *branch, GstPadProbeInfo *info)
+{
+  GstBuffer *first = (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+                         ? GST_PAD_PROBE_INFO_BUFFER (info)
+                         : gst_buffer_list_get (GST_PAD_PROBE_INFO_BUFFER_LIST (info), 0);
+
+  return first != NULL && GST_BUFFER_PTS_IS_VALID (first)
+         && GST_BUFFER_PTS (first) == *branch->keyframe_pts;
+}
+
 static GstPadProbeReturn
 on_branch_packets (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -730,6 +769,14 @@ on_branch_packets (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
   if (!branch_can_take (branch))
     return GST_PAD_PROBE_DROP;
+  /* the new tier's frames before its keyframe would be decoded against
+   * the old tier's pictures */
+  if (branch->await_keyframe)
+    {
+      if (!starts_keyframe (branch, info))
+        return GST_PAD_PROBE_DROP;
+      branch->await_keyframe = FALSE;
+    }
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
     {
       GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
@@ -757,11 +804,13 @@ on_branch_packets (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
 /* A new branch of @encoding's fan-out, for @site (its queue playing). */
 static GstPad *
-branch_for_site (Encoding *encoding, Site *site)
+branch_for_site (Encoding *encoding, Site *site, gboolean after_another)
 {
   GstPad *pad = gst_element_request_pad_simple (encoding->tee, "src_%u");
   Branch *branch = g_new0 (Branch, 1);
 
+  branch->keyframe_pts = &encoding->keyframe_pts;
+  branch->await_keyframe = after_another;
   branch->sequence = g_rc_box_acquire (site->sequence);
   branch->queue_sink = gst_element_get_static_pad (site->queue, "sink");
   branch->queue_src = gst_element_get_static_pad (site->queue, "src");
@@ -862,7 +911,7 @@ mcu_room_video_add_output (McuRoomVideo *self, guint index, const char *encoding
   gst_element_set_state (site->queue, GST_STATE_PLAYING);
   site->sequence = g_rc_box_new (SiteSequence);
   site->sequence->next_seq = -1;
-  site->tee_pad = branch_for_site (site->encoding, site);
+  site->tee_pad = branch_for_site (site->encoding, site, FALSE);
   queue_sink = gst_element_get_static_pad (site->queue, "sink");
   gst_pad_link (site->tee_pad, queue_sink);
   src = gst_element_get_static_pad (site->queue, "src");
@@ -1007,9 +1056,12 @@ mcu_room_video_set_tier (McuRoomVideo *self, guint index, McuVideoTier tier)
   site->tier = tier;
   site->encoding = encoding_for_site (self, site->codec, tier);
   g_assert (site->encoding != NULL); /* its codec's elements exist: it has one */
-  site->tee_pad = branch_for_site (site->encoding, site);
+  site->tee_pad = branch_for_site (site->encoding, site, TRUE);
   queue_sink = gst_element_get_static_pad (site->queue, "sink");
   gst_pad_link (site->tee_pad, queue_sink);
+  /* the site sees nothing until the keyframe: made at once, not held back
+   * by the rate limit (a technician's move is rare) */
+  site->encoding->last_keyframe_us = 0;
   g_atomic_int_set (&site->encoding->keyframe_pending, TRUE);
   g_mutex_unlock (&self->lock);
   if (!self->share_encoders)
@@ -1091,6 +1143,19 @@ mcu_room_video_get_recording_tee (McuRoomVideo *self)
   tee = encoding != NULL ? encoding->elements[5] : NULL;
   g_mutex_unlock (&self->lock);
   return tee;
+}
+
+/**
+ * mcu_room_video_get_keyframe_totals:
+ * @requests: (out): keyframe requests (PLI, FIR) the sites of every room
+ *   sent since the mcu started
+ * @made: (out): keyframes made on request (joins and tier moves included)
+ */
+void
+mcu_room_video_get_keyframe_totals (guint *requests, guint *made)
+{
+  *requests = g_atomic_int_get (&keyframe_requests_total);
+  *made = g_atomic_int_get (&keyframes_made_total);
 }
 
 /**

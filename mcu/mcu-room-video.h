@@ -33,6 +33,7 @@ G_DECLARE_FINAL_TYPE (McuRoomVideo, mcu_room_video, MCU, ROOM_VIDEO, GObject)
 
 McuRoomVideo *mcu_room_video_new (GstBin *room, gboolean share_encoders, GError **error);
 guint mcu_room_video_get_encoders (McuRoomVideo *self);
+void mcu_room_video_get_keyframe_totals (guint *requests, guint *made);
 GstPad *mcu_room_video_add_input (McuRoomVideo *self, guint index);
 GstPad *mcu_room_video_add_output (McuRoomVideo *self, guint index, const char *encoding_name,
                                    McuVideoTier tier);

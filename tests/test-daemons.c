@@ -288,6 +288,38 @@ test_endpoint_check (void)
   }
 }
 
+/* A site's options that cannot work: a one-line error, exit 2, before
+ * any connection (no mcu runs here). */
+static void
+test_endpoint_bad_options (void)
+{
+  const BadStart cases[] = {
+    { { "--tier=1080p", NULL }, 2, "--tier must be 720p or 360p" },
+    { { "--test-tone=5", NULL }, 2, "--test-tone must be from 20 to 20000 Hz" },
+    { { "--silent", "--test-tone=440", NULL }, 2, "cannot go together" },
+    { { "--simulate-loss=80", NULL }, 2, "--simulate-loss must be from 0 to 50" },
+    { { "--simulate-loss=-1", NULL }, 2, "--simulate-loss must be from 0 to 50" },
+    { { "--simulate-loss=nan", NULL }, 2, "--simulate-loss must be from 0 to 50" },
+    { { "--unit=a b", NULL }, 2, "--unit must be" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      const char *argv[10] = { "endpoints/hoinghi-endpoint", "--mcu=http://127.0.0.1:9",
+                               "--room=r1", "--token=t", "--name=Xã Tam Hồng" };
+
+      for (guint j = 0; cases[i].args[j] != NULL; j++)
+        argv[j + 5] = cases[i].args[j];
+      g_test_message ("hoinghi-endpoint %s", cases[i].args[0]);
+      g_assert_cmpint (hn_test_run (argv, english, &out, &err), ==, cases[i].status);
+      g_assert_nonnull (strstr (err, cases[i].says));
+      g_assert_cmpuint (count_lines (err), ==, 1);
+      g_assert_cmpstr (out, ==, "");
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -307,5 +339,6 @@ main (int argc, char **argv)
   g_test_add_func ("/programs/vietnamese", test_vietnamese);
   g_test_add_func ("/cli/status", test_cli_status);
   g_test_add_func ("/endpoint/check", test_endpoint_check);
+  g_test_add_func ("/endpoint/bad-options", test_endpoint_bad_options);
   return g_test_run ();
 }

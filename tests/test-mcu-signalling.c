@@ -152,6 +152,11 @@ test_join_offer (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (sdp, "OPUS/48000"));
   g_assert_nonnull (strstr (sdp, "VP8/90000"));
   g_assert_nonnull (strstr (sdp, "H264/90000"));
+  /* keyframe requests offered for both (browsers send none otherwise) */
+  g_assert_nonnull (strstr (sdp, "a=rtcp-fb:96 nack pli"));
+  g_assert_nonnull (strstr (sdp, "a=rtcp-fb:96 ccm fir"));
+  g_assert_nonnull (strstr (sdp, "a=rtcp-fb:102 nack pli"));
+  g_assert_nonnull (strstr (sdp, "a=rtcp-fb:102 ccm fir"));
   /* ICE offers loopback only */
   candidate = hn_test_socket_expect (socket, "candidate", WAIT_MS);
   g_assert_nonnull (candidate);

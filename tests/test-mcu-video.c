@@ -18,6 +18,13 @@
 
 #define KEY HN_TEST_MCU_KEY
 #define WAIT_MS 20000
+/* for a site to see what the test waits for */
+#define SEE_MS 30000
+/* The picture of a site moved to another tier waits for that tier's
+ * keyframe: one frame on a quiet machine, a few hundred ms on one that
+ * also runs browsers.  What this guards against is a new stream at every
+ * move, which the receiver showed after ~3 s. */
+#define MOVE_FREEZE_MS 1000
 /* a site's check that the test itself ends (finish ()), once what it
  * looks at has happened: timings on a loaded machine then change nothing */
 #define UNTIL_FINISHED 60
@@ -159,6 +166,82 @@ assert_tiles (JsonObject *video, GHashTable *colour_of)
     }
 }
 
+/* What a site's report must show before a test goes on. */
+
+static JsonObject *
+video_of (JsonObject *report)
+{
+  return json_object_get_object_member (report, "video");
+}
+
+static gboolean
+sees_expected (JsonObject *report, gconstpointer data)
+{
+  return json_object_get_boolean_member_with_default (video_of (report), "expected_colors_seen",
+                                                      FALSE);
+}
+
+static gboolean
+sees_width (JsonObject *report, gconstpointer data)
+{
+  return json_object_get_int_member (video_of (report), "width") == GPOINTER_TO_INT (data);
+}
+
+static gboolean
+sees_tiles (JsonObject *report, gconstpointer data)
+{
+  return json_array_get_length (json_object_get_array_member (video_of (report), "tiles"))
+         == (guint) GPOINTER_TO_INT (data);
+}
+
+typedef struct
+{
+  const char *name;
+  const char *color;
+  gint64 width; /* 0: any */
+} Tile;
+
+/* the main (first) tile is @data's site, in its colour and width */
+static gboolean
+sees_main_tile (JsonObject *report, gconstpointer data)
+{
+  const Tile *want = data;
+  JsonArray *tiles = json_object_get_array_member (video_of (report), "tiles");
+  JsonObject *tile
+      = json_array_get_length (tiles) > 0 ? json_array_get_object_element (tiles, 0) : NULL;
+
+  return tile != NULL && g_str_equal (json_object_get_string_member (tile, "name"), want->name)
+         && same_colour (json_object_get_string_member (tile, "color"), want->color)
+         && (want->width == 0 || json_object_get_int_member (tile, "width") == want->width);
+}
+
+/* some tile is @data's site, in @data's colour */
+static gboolean
+sees_tile (JsonObject *report, gconstpointer data)
+{
+  const Tile *want = data;
+  JsonArray *tiles = json_object_get_array_member (video_of (report), "tiles");
+
+  for (guint i = 0; i < json_array_get_length (tiles); i++)
+    {
+      JsonObject *tile = json_array_get_object_element (tiles, i);
+
+      if (g_str_equal (json_object_get_string_member (tile, "name"), want->name))
+        return same_colour (json_object_get_string_member (tile, "color"), want->color);
+    }
+  return FALSE;
+}
+
+/* Waits until @site's report shows @check (a loaded machine sets up a
+ * call in anything from one second to ten). */
+static void
+await (HnTestProcess *site, HnTestReportCheck check, gconstpointer data)
+{
+  g_autoptr (JsonObject) report = hn_test_endpoint_wait_for (site, check, data, SEE_MS);
+
+  g_assert_nonnull (report);
+}
+
 /* Red, green and blue sites (blue in H.264): each receives the 720p
  * composite with all three colours; red, which stops looking first (the
  * others still in), sees each where the layout says. */
@@ -173,10 +256,11 @@ test_three_colours (Fixture *f, gconstpointer data)
   g_autoptr (GHashTable) colour_of = g_hash_table_new (g_str_hash, g_str_equal);
   HnTestProcess *sites[] = { a, b, c };
 
-  g_free (wait_for_site (f, "Đỏ"));
-  g_free (wait_for_site (f, "Xanh lá"));
-  g_free (wait_for_site (f, "Xanh dương"));
-  g_usleep (5 * G_USEC_PER_SEC);
+  g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Đỏ", WAIT_MS));
+  g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Xanh lá", WAIT_MS));
+  g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Xanh dương", WAIT_MS));
+  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+    await (sites[i], sees_expected, NULL);
   g_hash_table_insert (colour_of, "Đỏ", "ff0000");
   g_hash_table_insert (colour_of, "Xanh lá", "00ff00");
   g_hash_table_insert (colour_of, "Xanh dương", "0000ff");
@@ -205,8 +289,10 @@ tile_of (JsonObject *video, guint index)
 static void
 test_layout_change (Fixture *f, gconstpointer data)
 {
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, NULL);
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, NULL);
+  const char *all = "ff0000,00ff00,0000ff";
+  const Tile pinned = { "Xanh dương", "0000ff", 852 };
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, all);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, all);
   g_autoptr (HnTestProcess) c
       = colour_site (f, "Xanh dương", "0000ff", "vp8", UNTIL_FINISHED, NULL);
   g_autofree char *blue = wait_for_site (f, "Xanh dương");
@@ -216,12 +302,14 @@ test_layout_change (Fixture *f, gconstpointer data)
   g_autoptr (JsonObject) changed = NULL;
   HnTestProcess *sites[] = { a, b };
 
-  g_usleep (3 * G_USEC_PER_SEC);
+  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+    await (sites[i], sees_expected, NULL);
   set = call (f, "PUT", "/api/v1/rooms/r1/layout", body);
   g_assert_cmpuint (set->status, ==, 200);
   changed = hn_test_socket_expect (events, "layout-changed", WAIT_MS);
   g_assert_nonnull (changed);
-  g_usleep (3 * G_USEC_PER_SEC);
+  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+    await (sites[i], sees_main_tile, &pinned);
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
       g_autoptr (JsonObject) report = NULL;
@@ -244,6 +332,7 @@ test_layout_change (Fixture *f, gconstpointer data)
 static void
 test_speaker (Fixture *f, gconstpointer data)
 {
+  const Tile talker = { "Xanh lá", "00ff00", 852 };
   g_autoptr (HnTestResponse) set
       = call (f, "PUT", "/api/v1/rooms/r1/layout", "{\"layout\":\"1+5\"}");
   g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, NULL);
@@ -257,7 +346,8 @@ test_speaker (Fixture *f, gconstpointer data)
 
   g_assert_cmpuint (set->status, ==, 200);
   g_assert_nonnull (speaker);
-  g_usleep (3 * G_USEC_PER_SEC);
+  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+    await (sites[i], sees_main_tile, &talker);
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
       g_autoptr (JsonObject) report = NULL;
@@ -278,21 +368,25 @@ static void
 test_join_leave (Fixture *f, gconstpointer data)
 {
   const char *both = "ff0000,00ff00";
+  const Tile joiner = { "Xanh dương", "0000ff" };
   g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both);
   g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
   g_autoptr (HnTestProcess) c = NULL;
   HnTestProcess *sites[] = { a, b };
 
-  g_free (wait_for_site (f, "Đỏ"));
-  g_free (wait_for_site (f, "Xanh lá"));
-  g_usleep (3 * G_USEC_PER_SEC);
-  c = colour_site (f, "Xanh dương", "0000ff", "vp8", 3, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+    await (sites[i], sees_expected, NULL);
+  c = colour_site (f, "Xanh dương", "0000ff", "vp8", UNTIL_FINISHED, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+    await (sites[i], sees_tile, &joiner);
   {
     g_autoptr (JsonObject) report = NULL;
 
-    video_report (f, c, &report);
+    finish (f, c, &report);
   }
-  /* the others' pictures after it left */
+  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+    await (sites[i], sees_tiles, GINT_TO_POINTER (2));
+  /* the others' pictures for a while after it left */
   g_usleep (2 * G_USEC_PER_SEC);
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
@@ -315,9 +409,9 @@ test_tier (Fixture *f, gconstpointer data)
   g_autoptr (JsonObject) report_a = NULL, report_b = NULL;
   JsonObject *video_a, *video_b;
 
-  g_free (wait_for_site (f, "Đỏ"));
-  g_free (wait_for_site (f, "Xanh lá"));
-  g_usleep (4 * G_USEC_PER_SEC);
+  await (a, sees_expected, NULL);
+  await (b, sees_expected, NULL);
+  await (a, sees_width, GINT_TO_POINTER (640));
   video_a = finish (f, a, &report_a);
   video_b = finish (f, b, &report_b);
   g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
@@ -340,36 +434,39 @@ test_tier_change (Fixture *f, gconstpointer data)
   JsonObject *video_a, *video_b;
 
   /* the call under way: both pictures flowing */
-  g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Đỏ", WAIT_MS));
-  g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Xanh lá", WAIT_MS));
+  await (a, sees_expected, NULL);
+  await (b, sees_expected, NULL);
   for (guint i = 0; i < 3; i++)
     {
       g_autoptr (HnTestResponse) moved
           = call (f, "POST", path, i % 2 == 0 ? "{\"tier\":\"360p\"}" : "{\"tier\":\"720p\"}");
 
-      g_usleep (3 * G_USEC_PER_SEC);
       g_assert_cmpuint (moved->status, ==, 200);
+      await (a, sees_width, GINT_TO_POINTER (i % 2 == 0 ? 640 : 1280));
+      /* a while on the new tier */
+      g_usleep (G_USEC_PER_SEC);
     }
   video_a = finish (f, a, &report_a);
   video_b = finish (f, b, &report_b);
   /* 720p → 360p → 720p → 360p */
   g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
   g_assert_cmpint (json_object_get_int_member (video_a, "height"), ==, 360);
-  g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, 200);
+  g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, MOVE_FREEZE_MS);
   g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
   g_assert_cmpint (json_object_get_int_member (video_b, "longest_freeze_ms"), <, 200);
 }
 
-/* hoinghi_video_encoders of /metrics */
+/* a /metrics counter or gauge */
 static guint
-video_encoders (Fixture *f)
+metric (Fixture *f, const char *name)
 {
   g_autoptr (HnTestResponse) metrics = call (f, "GET", "/metrics", NULL);
-  const char *line = strstr (metrics->body, "\nhoinghi_video_encoders ");
+  g_autofree char *key = g_strdup_printf ("\n%s ", name);
+  const char *line = strstr (metrics->body, key);
 
   g_assert_cmpuint (metrics->status, ==, 200);
   g_assert_nonnull (line);
-  return (guint) g_ascii_strtoull (line + strlen ("\nhoinghi_video_encoders "), NULL, 10);
+  return (guint) g_ascii_strtoull (line + strlen (key), NULL, 10);
 }
 
 /* The benchmark's baseline (share-video-encoders=false): one encoder per
@@ -382,29 +479,82 @@ test_encoder_per_site (Fixture *f, gconstpointer data)
   g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both);
   g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
   g_autoptr (HnTestProcess) c = NULL;
+  const Tile joiner = { "Xanh dương", "0000ff" };
   g_autofree char *red = wait_for_site (f, "Đỏ");
   g_autofree char *path = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/tier", red);
   g_autoptr (HnTestResponse) moved = NULL;
   g_autoptr (JsonObject) report_a = NULL, report_b = NULL, report_c = NULL;
   JsonObject *video_a, *video_b;
 
-  g_free (wait_for_site (f, "Xanh lá"));
-  g_usleep (2 * G_USEC_PER_SEC);
-  g_assert_cmpuint (video_encoders (f), ==, 2);
-  c = colour_site (f, "Xanh dương", "0000ff", "vp8", 3, NULL);
-  video_report (f, c, &report_c);
-  g_usleep (2 * G_USEC_PER_SEC);
-  g_assert_cmpuint (video_encoders (f), ==, 2);
+  await (a, sees_expected, NULL);
+  await (b, sees_expected, NULL);
+  g_assert_cmpuint (metric (f, "hoinghi_video_encoders"), ==, 2);
+  c = colour_site (f, "Xanh dương", "0000ff", "vp8", UNTIL_FINISHED, NULL);
+  await (a, sees_tile, &joiner);
+  g_assert_cmpuint (metric (f, "hoinghi_video_encoders"), ==, 3);
+  finish (f, c, &report_c);
+  await (a, sees_tiles, GINT_TO_POINTER (2));
+  g_assert_cmpuint (metric (f, "hoinghi_video_encoders"), ==, 2);
   moved = call (f, "POST", path, "{\"tier\":\"360p\"}");
   g_assert_cmpuint (moved->status, ==, 200);
-  g_usleep (3 * G_USEC_PER_SEC);
-  g_assert_cmpuint (video_encoders (f), ==, 2);
+  await (a, sees_width, GINT_TO_POINTER (640));
+  /* a while on the new tier */
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_cmpuint (metric (f, "hoinghi_video_encoders"), ==, 2);
   video_a = finish (f, a, &report_a);
   video_b = finish (f, b, &report_b);
   g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
-  g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, 200);
+  g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, MOVE_FREEZE_MS);
   g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
   g_assert_cmpint (json_object_get_int_member (video_b, "longest_freeze_ms"), <, 200);
+}
+
+static gboolean
+has_frames (JsonObject *report, gconstpointer data)
+{
+  return json_object_get_int_member (video_of (report), "frames") >= GPOINTER_TO_INT (data);
+}
+
+/* A site on a poor link (it loses 2 % of what it receives): each lost
+ * picture packet becomes a keyframe request (RTCP PLI) that the mcu
+ * answers, at most twice a second, and the site's picture goes on. */
+static void
+test_lossy_link (Fixture *f, gconstpointer data)
+{
+  const char *both = "ff0000,00ff00";
+  g_autoptr (HnTestProcess) a
+      = colour_site_with (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both, "--simulate-loss=2");
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
+  g_autoptr (JsonObject) seen = NULL, later = NULL, report_a = NULL, report_b = NULL;
+  gint64 since = g_get_monotonic_time ();
+  guint requests = 0, made;
+  double seconds;
+
+  await (a, sees_expected, NULL);
+  await (b, sees_expected, NULL);
+  while (requests == 0 && g_get_monotonic_time () - since < SEE_MS * (gint64) 1000)
+    {
+      g_usleep (200 * 1000);
+      requests = metric (f, "hoinghi_video_keyframe_requests_total");
+    }
+  g_assert_cmpuint (requests, >, 0);
+  /* the picture after the loss: frames keep coming */
+  seen = hn_test_endpoint_wait_for (a, has_frames, GINT_TO_POINTER (0), SEE_MS);
+  g_assert_nonnull (seen);
+  later = hn_test_endpoint_wait_for (
+      a, has_frames, GINT_TO_POINTER (json_object_get_int_member (video_of (seen), "frames") + 30),
+      SEE_MS);
+  g_assert_nonnull (later);
+  made = metric (f, "hoinghi_video_keyframes_total");
+  seconds = (g_get_monotonic_time () - since) / (double) G_USEC_PER_SEC;
+  g_test_message ("%u keyframe requests, %u keyframes made in %.1f s",
+                  metric (f, "hoinghi_video_keyframe_requests_total"), made, seconds);
+  /* made on request: joins and requests, two a second at most per encoder
+   * (one here: both sites on 720p VP8), however many requests */
+  g_assert_cmpuint (made, >=, 1);
+  g_assert_cmpfloat (made, <=, 2 * seconds + 4);
+  finish (f, a, &report_a);
+  finish (f, b, &report_b);
 }
 
 /* Runs gst-discoverer-1.0 on @path: its report. */
@@ -514,6 +664,7 @@ test_recording_sigterm (Fixture *f, gconstpointer data)
 static void
 test_placeholder (Fixture *f, gconstpointer data)
 {
+  const Tile slate = { "Xanh lá", "2b3a4a" };
   g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, NULL);
   g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, NULL);
   g_autofree char *green = wait_for_site (f, "Xanh lá");
@@ -526,7 +677,7 @@ test_placeholder (Fixture *f, gconstpointer data)
 
   g_assert_cmpuint (off->status, ==, 200);
   g_assert_false (json_object_get_boolean_member (site, "video"));
-  g_usleep (3 * G_USEC_PER_SEC);
+  await (a, sees_tile, &slate);
   tiles = json_object_get_array_member (finish (f, a, &report), "tiles");
   for (guint i = 0; i < json_array_get_length (tiles); i++)
     {
@@ -565,7 +716,9 @@ test_recording_disk_full (Fixture *f, gconstpointer data)
   room_object = hn_test_json_object (room->body);
   g_assert_true (json_object_get_null_member (room_object, "recording"));
   /* the sites see each other on after it */
-  g_usleep (3 * G_USEC_PER_SEC);
+  await (a, sees_expected, NULL);
+  await (b, sees_expected, NULL);
+  g_usleep (2 * G_USEC_PER_SEC);
   {
     g_autoptr (JsonObject) report_a = NULL, report_b = NULL;
 
@@ -605,6 +758,7 @@ main (int argc, char **argv)
   ADD ("tier-change", test_tier_change);
   g_test_add ("/mcu-video/encoder-per-site", Fixture, "share-video-encoders=false\n",
               fixture_set_up, test_encoder_per_site, fixture_tear_down);
+  ADD ("lossy-link", test_lossy_link);
   ADD ("recording", test_recording);
   ADD ("recording-disk-full", test_recording_disk_full);
   ADD ("recording-sigterm", test_recording_sigterm);

@@ -220,16 +220,67 @@ hn_test_mcu_endpoint_with (HnTestMcu *mcu, const char *token, const char *name,
 JsonObject *
 hn_test_endpoint_report (HnTestProcess *endpoint, int *status)
 {
+  g_autofree char *last = NULL;
   JsonObject *report;
 
   g_assert_true (hn_test_process_wait (endpoint, 90000));
   *status = hn_test_process_get_status (endpoint);
-  g_test_message ("endpoint said: %s", hn_test_process_get_stdout (endpoint));
+  /* the final report is the last line (hn_test_endpoint_wait_for() asks
+   * for others before it) */
+  for (char *line; (line = hn_test_process_read_line (endpoint, 0)) != NULL;)
+    {
+      g_free (last);
+      last = line;
+    }
+  g_test_message ("endpoint said: %s", last != NULL ? last : "");
   if (*status != 0)
     g_test_message ("endpoint's log: %s", hn_test_process_get_stderr (endpoint));
-  report = hn_test_json_object (hn_test_process_get_stdout (endpoint));
+  g_assert_nonnull (last);
+  report = hn_test_json_object (last);
   g_assert_nonnull (report);
   return report;
+}
+
+/**
+ * hn_test_endpoint_wait_for:
+ * @endpoint: an endpoint started with hn_test_mcu_endpoint() that is in
+ *   the room (its report signal handled)
+ * @check: what its report must show
+ * @data: for @check
+ * @timeout_ms: how long that may take
+ *
+ * Asks the endpoint for its report so far (SIGUSR1) until @check holds:
+ * a test waits for what a site sees instead of sleeping for it.
+ *
+ * Returns: (transfer full) (nullable): the report that showed it, or NULL
+ *   (the last report logged) when it did not come in time
+ */
+JsonObject *
+hn_test_endpoint_wait_for (HnTestProcess *endpoint, HnTestReportCheck check, gconstpointer data,
+                           guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * (gint64) 1000;
+  g_autofree char *last = NULL;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *line = NULL;
+      g_autoptr (JsonObject) report = NULL;
+
+      hn_test_process_kill (endpoint, SIGUSR1);
+      line = hn_test_process_read_line (endpoint, 2000);
+      if (line == NULL)
+        continue;
+      report = hn_test_json_object (line);
+      g_assert_nonnull (report);
+      if (check (report, data))
+        return g_steal_pointer (&report);
+      g_free (last);
+      last = g_steal_pointer (&line);
+      g_usleep (200 * 1000);
+    }
+  g_test_message ("what the endpoint saw last: %s", last != NULL ? last : "(no report)");
+  return NULL;
 }
 
 /* Polls room r1 until a site named @name is in it (with its picture, if

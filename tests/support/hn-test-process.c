@@ -7,33 +7,72 @@
 #include "config.h"
 
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 
 #include "hn-test-process.h"
 #include "hn-test.h"
 
+/* One of its output pipes, read as it comes. */
+typedef struct
+{
+  GInputStream *stream;
+  GString *text;
+  gboolean open;
+} Pipe;
+
 struct _HnTestProcess
 {
   GSubprocess *subprocess;
-  gboolean done;
-  char *out;
-  char *err;
+  GCancellable *cancellable;
+  Pipe out;
+  Pipe err;
+  gsize out_read; /* where hn_test_process_read_line() goes on */
+  gboolean done;  /* it ended and both pipes are read to the end */
 };
 
 static void
 die_with_parent (gpointer user_data)
 {
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* A report requested (hn_test_endpoint_wait_for ()) before the program
+   * set up its handler would otherwise kill it; its handler replaces this. */
+  signal (SIGUSR1, SIG_IGN);
+}
+
+static void read_more (HnTestProcess *process, Pipe *pipe);
+
+static void
+on_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  HnTestProcess *process = user_data;
+  Pipe *pipe = G_INPUT_STREAM (source) == process->out.stream ? &process->out : &process->err;
+  g_autoptr (GBytes) bytes = g_input_stream_read_bytes_finish (pipe->stream, result, NULL);
+
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    {
+      pipe->open = FALSE;
+      process->done = !process->out.open && !process->err.open;
+      return;
+    }
+  g_string_append_len (pipe->text, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  read_more (process, pipe);
 }
 
 static void
-on_communicated (GObject *source, GAsyncResult *result, gpointer user_data)
+read_more (HnTestProcess *process, Pipe *pipe)
 {
-  HnTestProcess *process = user_data;
+  g_input_stream_read_bytes_async (pipe->stream, 4096, G_PRIORITY_DEFAULT, process->cancellable,
+                                   on_read, process);
+}
 
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &process->out, &process->err,
-                                        NULL);
-  process->done = TRUE;
+static void
+pipe_start (HnTestProcess *process, Pipe *pipe, GInputStream *stream)
+{
+  pipe->stream = stream;
+  pipe->text = g_string_new (NULL);
+  pipe->open = TRUE;
+  read_more (process, pipe);
 }
 
 /**
@@ -64,7 +103,9 @@ hn_test_process_start (const char *const *argv, GError **error)
     return NULL;
   process = g_new0 (HnTestProcess, 1);
   process->subprocess = subprocess;
-  g_subprocess_communicate_utf8_async (subprocess, NULL, NULL, on_communicated, process);
+  process->cancellable = g_cancellable_new ();
+  pipe_start (process, &process->out, g_subprocess_get_stdout_pipe (subprocess));
+  pipe_start (process, &process->err, g_subprocess_get_stderr_pipe (subprocess));
   return process;
 }
 
@@ -123,7 +164,40 @@ hn_test_process_get_status (HnTestProcess *process)
 const char *
 hn_test_process_get_stdout (HnTestProcess *process)
 {
-  return process->out != NULL ? process->out : "";
+  return process->out.text->str;
+}
+
+/**
+ * hn_test_process_read_line:
+ * @process: a process
+ * @timeout_ms: how long to wait for it
+ *
+ * The next whole line of its standard output (reading on from the line
+ * this returned last).
+ *
+ * Returns: (transfer full) (nullable): the line without its newline, or
+ *   NULL when none came in time or the process ended without one
+ */
+char *
+hn_test_process_read_line (HnTestProcess *process, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * (gint64) 1000;
+
+  for (;;)
+    {
+      const char *from = process->out.text->str + process->out_read;
+      const char *newline = strchr (from, '\n');
+
+      if (newline != NULL)
+        {
+          process->out_read += newline - from + 1;
+          return g_strndup (from, newline - from);
+        }
+      if (!process->out.open || g_get_monotonic_time () >= deadline)
+        return NULL;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
 }
 
 /**
@@ -135,7 +209,7 @@ hn_test_process_get_stdout (HnTestProcess *process)
 const char *
 hn_test_process_get_stderr (HnTestProcess *process)
 {
-  return process->err != NULL ? process->err : "";
+  return process->err.text->str;
 }
 
 /**
@@ -150,8 +224,13 @@ hn_test_process_free (HnTestProcess *process)
       g_subprocess_force_exit (process->subprocess);
       hn_test_process_wait (process, 5000);
     }
+  /* a pipe a child of the program still holds open: stop reading it */
+  g_cancellable_cancel (process->cancellable);
+  while (process->out.open || process->err.open)
+    g_main_context_iteration (NULL, TRUE);
   g_object_unref (process->subprocess);
-  g_free (process->out);
-  g_free (process->err);
+  g_object_unref (process->cancellable);
+  g_string_free (process->out.text, TRUE);
+  g_string_free (process->err.text, TRUE);
   g_free (process);
 }

@@ -13,6 +13,7 @@ void hn_test_process_kill (HnTestProcess *process, int signal_number);
 gboolean hn_test_process_wait (HnTestProcess *process, guint timeout_ms);
 int hn_test_process_get_status (HnTestProcess *process);
 const char *hn_test_process_get_stdout (HnTestProcess *process);
+char *hn_test_process_read_line (HnTestProcess *process, guint timeout_ms);
 const char *hn_test_process_get_stderr (HnTestProcess *process);
 void hn_test_process_free (HnTestProcess *process);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestProcess, hn_test_process_free)
