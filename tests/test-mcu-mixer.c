@@ -283,6 +283,24 @@ test_listeners_share_one_encoder (Fixture *f, gconstpointer data)
   g_assert_cmpuint (encoders (f), ==, 4 + 1);
 }
 
+/* A listener's pad that is not active when the mix reaches it (a site
+ * being added or taken down, on another thread) gets nothing; once active
+ * again, its stream starts over before any data (GStreamer warns of data
+ * without a stream-start, and the suite makes warnings fatal). */
+static void
+test_listener_pad_reactivated (Fixture *f, gconstpointer data)
+{
+  const double one_talker[3] = { 440, 0, 0 };
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (f->mixer, "listen_3");
+
+  (void) data;
+  g_assert_true (gst_pad_set_active (pad, FALSE));
+  run (f, one_talker, 5);
+  g_assert_true (gst_pad_set_active (pad, TRUE));
+  run (f, one_talker, 40);
+  HEARD (f, 3, 440);
+}
+
 static void
 test_mute_drops_a_site_at_once (Fixture *f, gconstpointer data)
 {
@@ -459,6 +477,8 @@ main (int argc, char **argv)
               test_each_hears_all_but_itself, fixture_tear_down);
   g_test_add ("/mcu/mixer/shared-encoder", Fixture, GUINT_TO_POINTER (3), fixture_set_up,
               test_listeners_share_one_encoder, fixture_tear_down);
+  g_test_add ("/mcu/mixer/listener-reactivated", Fixture, GUINT_TO_POINTER (3), fixture_set_up,
+              test_listener_pad_reactivated, fixture_tear_down);
   g_test_add ("/mcu/mixer/mute", Fixture, GUINT_TO_POINTER (3), fixture_set_up,
               test_mute_drops_a_site_at_once, fixture_tear_down);
   g_test_add ("/mcu/mixer/limiter", Fixture, GUINT_TO_POINTER (2), fixture_set_up,

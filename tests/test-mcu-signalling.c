@@ -78,6 +78,12 @@ join (Fixture *f, const char *name, const char *unit, char **participant)
 
   hn_test_socket_send (socket, text);
   joined = hn_test_socket_expect (socket, "joined", WAIT_MS);
+  if (joined == NULL)
+    {
+      g_autofree char *log = hn_test_daemon_get_log (f->mcu->daemon);
+
+      g_test_message ("the mcu's log: %s", log);
+    }
   g_assert_nonnull (joined);
   offer = hn_test_socket_expect (socket, "offer", WAIT_MS);
   g_assert_nonnull (offer);

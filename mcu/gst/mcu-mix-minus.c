@@ -52,7 +52,6 @@ typedef struct
 {
   guint index;
   OpusEncoder *own;
-  gboolean sent_events;
 } Listener;
 
 struct _McuMixMinus
@@ -163,28 +162,49 @@ packet_buffer (const guchar *packet, gsize size, GstBuffer *timing)
   return buffer;
 }
 
-static void
-listener_start (McuMixMinus *self, GstPad *pad, Listener *listener)
+/* Whether the listener's stream has started: its pad holds the
+ * stream-start.  Not a flag of ours: events pushed while the pad is not
+ * yet active (a listener being added) are dropped, and deactivating it
+ * clears them; data after that would flow without a stream. */
+static gboolean
+listener_started (GstPad *pad)
 {
-  if (!listener->sent_events)
-    {
-      GstAggregatorPad *srcpad = GST_AGGREGATOR_PAD (GST_AGGREGATOR_SRC_PAD (self));
-      /* gst_pad_create_stream_id() wants one sink pad; a mixer has many. */
-      g_autofree char *stream_id
-          = g_strdup_printf ("%s/%s", GST_OBJECT_NAME (self), GST_OBJECT_NAME (pad));
-      g_autoptr (GstCaps) caps = gst_static_pad_template_get_caps (&listen_template);
+  GstEvent *start = gst_pad_get_sticky_event (pad, GST_EVENT_STREAM_START, 0);
 
-      gst_pad_push_event (pad, gst_event_new_stream_start (stream_id));
-      gst_pad_push_event (pad, gst_event_new_caps (caps));
-      gst_pad_push_event (pad, gst_event_new_segment (&srcpad->segment));
-      listener->sent_events = TRUE;
-    }
+  if (start == NULL)
+    return FALSE;
+  gst_event_unref (start);
+  return TRUE;
+}
+
+/* Returns: whether the listener's stream is started (else its pad cannot
+ * take anything yet) */
+static gboolean
+listener_start (McuMixMinus *self, GstPad *pad)
+{
+  GstAggregatorPad *srcpad = GST_AGGREGATOR_PAD (GST_AGGREGATOR_SRC_PAD (self));
+  g_autofree char *stream_id = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+
+  if (listener_started (pad))
+    return TRUE;
+  /* gst_pad_create_stream_id() wants one sink pad; a mixer has many. */
+  stream_id = g_strdup_printf ("%s/%s", GST_OBJECT_NAME (self), GST_OBJECT_NAME (pad));
+  caps = gst_static_pad_template_get_caps (&listen_template);
+  gst_pad_push_event (pad, gst_event_new_stream_start (stream_id));
+  gst_pad_push_event (pad, gst_event_new_caps (caps));
+  gst_pad_push_event (pad, gst_event_new_segment (&srcpad->segment));
+  return listener_started (pad);
 }
 
 static void
-listener_push (McuMixMinus *self, GstPad *pad, Listener *listener, GstBuffer *buffer)
+listener_push (McuMixMinus *self, GstPad *pad, GstBuffer *buffer)
 {
-  listener_start (self, pad, listener);
+  if (!listener_start (self, pad))
+    {
+      gst_buffer_unref (buffer);
+      return;
+    }
   /* A listener that is gone or slow is its own problem: the flow result is
    * not passed on, so it never stops the room. */
   GstFlowReturn ret = gst_pad_push (pad, buffer);
@@ -320,7 +340,7 @@ feed_listeners (McuMixMinus *self, GstBuffer *timing, GArray *contributions, GPt
           mcu_mix_limit (self->pcm, self->sum, own, self->frame_len);
           size = encode (self, listener->own, self->pcm, own_packet);
           if (size > 0)
-            listener_push (self, pad, listener, packet_buffer (own_packet, size, timing));
+            listener_push (self, pad, packet_buffer (own_packet, size, timing));
         }
       else
         {
@@ -336,7 +356,7 @@ feed_listeners (McuMixMinus *self, GstBuffer *timing, GArray *contributions, GPt
               shared_done = TRUE;
             }
           if (shared_size > 0)
-            listener_push (self, pad, listener, packet_buffer (shared_packet, shared_size, timing));
+            listener_push (self, pad, packet_buffer (shared_packet, shared_size, timing));
         }
     }
 }
@@ -427,12 +447,11 @@ forward_to_listeners (GstPad *srcpad, GstPadProbeInfo *info, gpointer user_data)
   for (guint i = 0; i < listeners->len; i++)
     {
       GstPad *pad = g_ptr_array_index (listeners, i);
-      Listener *listener = g_object_get_qdata (G_OBJECT (pad), listener_quark);
 
       /* A listener that got nothing yet gets its stream started first. */
       if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
-        listener_start (self, pad, listener);
-      if (listener->sent_events)
+        listener_start (self, pad);
+      if (listener_started (pad))
         gst_pad_push_event (pad, gst_event_ref (event));
     }
   return GST_PAD_PROBE_OK;
@@ -538,10 +557,7 @@ mcu_mix_minus_stop (GstAggregator *agg)
     {
       Listener *listener = g_object_get_qdata (l->data, listener_quark);
       if (listener != NULL)
-        {
-          encoder_free (self, &listener->own);
-          listener->sent_events = FALSE;
-        }
+        encoder_free (self, &listener->own);
     }
   GST_OBJECT_UNLOCK (self);
   return GST_AGGREGATOR_CLASS (mcu_mix_minus_parent_class)->stop (agg);
