@@ -282,7 +282,12 @@ on_composite (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       GST_PAD_PROBE_INFO_DATA (info) = buffer;
       mcu_tile_overlay_blend (self->overlay, buffer, &video_info);
     }
-  g_mutex_lock (&self->lock);
+  /* Never waited for: the lock is held while an encoder is made (at a
+   * join or a tier move, tens of ms on a busy machine), and every site's
+   * picture would wait with this frame.  A pending keyframe waits for the
+   * next one instead. */
+  if (!g_mutex_trylock (&self->lock))
+    return GST_PAD_PROBE_OK;
   for (guint i = 0; i < self->all_encodings->len; i++)
     {
       Encoding *encoding = self->all_encodings->pdata[i];

@@ -242,6 +242,46 @@ await (HnTestProcess *site, HnTestReportCheck check, gconstpointer data)
   g_assert_nonnull (report);
 }
 
+static gboolean
+any_report (JsonObject *report, gconstpointer data)
+{
+  return TRUE;
+}
+
+/* Ends the sites' checks: what each saw is read while all are still in
+ * the room (one leaving relayouts the others' picture), then they leave
+ * and each must exit 0.
+ *
+ * Returns: (transfer full) (element-type JsonObject): their reports, in
+ *   the order of @sites */
+static GPtrArray *
+end_sites (Fixture *f, HnTestProcess *const *sites, guint n)
+{
+  GPtrArray *reports = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *report = hn_test_endpoint_wait_for (sites[i], any_report, NULL, SEE_MS);
+
+      g_assert_nonnull (report);
+      g_ptr_array_add (reports, report);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (JsonObject) last = NULL;
+
+      finish (f, sites[i], &last);
+    }
+  return reports;
+}
+
+/* The video part of the @i-th report of end_sites() */
+static JsonObject *
+video_at (GPtrArray *reports, guint i)
+{
+  return video_of (g_ptr_array_index (reports, i));
+}
+
 /* Red, green and blue sites (blue in H.264): each receives the 720p
  * composite with all three colours; red, which stops looking first (the
  * others still in), sees each where the layout says. */
@@ -254,6 +294,7 @@ test_three_colours (Fixture *f, gconstpointer data)
   g_autoptr (HnTestProcess) c
       = colour_site (f, "Xanh dương", "0000ff", "h264", UNTIL_FINISHED, all);
   g_autoptr (GHashTable) colour_of = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) reports = NULL;
   HnTestProcess *sites[] = { a, b, c };
 
   g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Đỏ", WAIT_MS));
@@ -264,10 +305,10 @@ test_three_colours (Fixture *f, gconstpointer data)
   g_hash_table_insert (colour_of, "Đỏ", "ff0000");
   g_hash_table_insert (colour_of, "Xanh lá", "00ff00");
   g_hash_table_insert (colour_of, "Xanh dương", "0000ff");
+  reports = end_sites (f, sites, G_N_ELEMENTS (sites));
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
-      g_autoptr (JsonObject) report = NULL;
-      JsonObject *video = finish (f, sites[i], &report);
+      JsonObject *video = video_at (reports, i);
 
       g_assert_cmpint (json_object_get_int_member (video, "width"), ==, 1280);
       g_assert_cmpint (json_object_get_int_member (video, "height"), ==, 720);
@@ -300,31 +341,26 @@ test_layout_change (Fixture *f, gconstpointer data)
   g_autoptr (HnTestSocket) events = events_of (f);
   g_autoptr (HnTestResponse) set = NULL;
   g_autoptr (JsonObject) changed = NULL;
-  HnTestProcess *sites[] = { a, b };
+  g_autoptr (GPtrArray) reports = NULL;
+  HnTestProcess *sites[] = { a, b, c };
 
-  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+  for (guint i = 0; i < 2; i++)
     await (sites[i], sees_expected, NULL);
   set = call (f, "PUT", "/api/v1/rooms/r1/layout", body);
   g_assert_cmpuint (set->status, ==, 200);
   changed = hn_test_socket_expect (events, "layout-changed", WAIT_MS);
   g_assert_nonnull (changed);
-  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+  for (guint i = 0; i < 2; i++)
     await (sites[i], sees_main_tile, &pinned);
-  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+  reports = end_sites (f, sites, G_N_ELEMENTS (sites));
+  for (guint i = 0; i < 2; i++)
     {
-      g_autoptr (JsonObject) report = NULL;
-      JsonObject *video = finish (f, sites[i], &report);
-      JsonObject *main_tile = tile_of (video, 0);
+      JsonObject *main_tile = tile_of (video_at (reports, i), 0);
 
       g_assert_cmpint (json_object_get_int_member (main_tile, "width"), ==, 852);
       g_assert_cmpstr (json_object_get_string_member (main_tile, "name"), ==, "Xanh dương");
       g_assert_true (same_colour (json_object_get_string_member (main_tile, "color"), "0000ff"));
     }
-  {
-    g_autoptr (JsonObject) report = NULL;
-
-    finish (f, c, &report);
-  }
 }
 
 /* Voice-activated switching: in 1+5, the site that talks (a test tone)
@@ -342,25 +378,21 @@ test_speaker (Fixture *f, gconstpointer data)
       = colour_site (f, "Xanh dương", "0000ff", "vp8", UNTIL_FINISHED, NULL);
   g_autoptr (HnTestSocket) events = events_of (f);
   g_autoptr (JsonObject) speaker = hn_test_socket_expect (events, "speaker-changed", WAIT_MS);
-  HnTestProcess *sites[] = { a, c };
+  g_autoptr (GPtrArray) reports = NULL;
+  HnTestProcess *sites[] = { a, c, b };
 
   g_assert_cmpuint (set->status, ==, 200);
   g_assert_nonnull (speaker);
-  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+  for (guint i = 0; i < 2; i++)
     await (sites[i], sees_main_tile, &talker);
-  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+  reports = end_sites (f, sites, G_N_ELEMENTS (sites));
+  for (guint i = 0; i < 2; i++)
     {
-      g_autoptr (JsonObject) report = NULL;
-      JsonObject *main_tile = tile_of (finish (f, sites[i], &report), 0);
+      JsonObject *main_tile = tile_of (video_at (reports, i), 0);
 
       g_assert_cmpstr (json_object_get_string_member (main_tile, "name"), ==, "Xanh lá");
       g_assert_true (same_colour (json_object_get_string_member (main_tile, "color"), "00ff00"));
     }
-  {
-    g_autoptr (JsonObject) report = NULL;
-
-    finish (f, b, &report);
-  }
 }
 
 /* A site joining and leaving freezes nobody's picture for 200 ms. */
@@ -372,6 +404,7 @@ test_join_leave (Fixture *f, gconstpointer data)
   g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both);
   g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
   g_autoptr (HnTestProcess) c = NULL;
+  g_autoptr (GPtrArray) reports = NULL;
   HnTestProcess *sites[] = { a, b };
 
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
@@ -388,10 +421,10 @@ test_join_leave (Fixture *f, gconstpointer data)
     await (sites[i], sees_tiles, GINT_TO_POINTER (2));
   /* the others' pictures for a while after it left */
   g_usleep (2 * G_USEC_PER_SEC);
+  reports = end_sites (f, sites, G_N_ELEMENTS (sites));
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
-      g_autoptr (JsonObject) report = NULL;
-      JsonObject *video = finish (f, sites[i], &report);
+      JsonObject *video = video_at (reports, i);
 
       g_assert_cmpint (json_object_get_int_member (video, "freezes"), ==, 0);
       g_assert_cmpint (json_object_get_int_member (video, "longest_freeze_ms"), <, 200);
@@ -406,14 +439,16 @@ test_tier (Fixture *f, gconstpointer data)
   g_autoptr (HnTestProcess) a
       = colour_site_with (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both, "--tier=360p");
   g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
-  g_autoptr (JsonObject) report_a = NULL, report_b = NULL;
+  HnTestProcess *sites[] = { a, b };
+  g_autoptr (GPtrArray) reports = NULL;
   JsonObject *video_a, *video_b;
 
   await (a, sees_expected, NULL);
   await (b, sees_expected, NULL);
   await (a, sees_width, GINT_TO_POINTER (640));
-  video_a = finish (f, a, &report_a);
-  video_b = finish (f, b, &report_b);
+  reports = end_sites (f, sites, G_N_ELEMENTS (sites));
+  video_a = video_at (reports, 0);
+  video_b = video_at (reports, 1);
   g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
   g_assert_cmpint (json_object_get_int_member (video_a, "height"), ==, 360);
   g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
@@ -430,7 +465,8 @@ test_tier_change (Fixture *f, gconstpointer data)
   g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
   g_autofree char *red = wait_for_site (f, "Đỏ");
   g_autofree char *path = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/tier", red);
-  g_autoptr (JsonObject) report_a = NULL, report_b = NULL;
+  HnTestProcess *sites[] = { a, b };
+  g_autoptr (GPtrArray) reports = NULL;
   JsonObject *video_a, *video_b;
 
   /* the call under way: both pictures flowing */
@@ -446,8 +482,9 @@ test_tier_change (Fixture *f, gconstpointer data)
       /* a while on the new tier */
       g_usleep (G_USEC_PER_SEC);
     }
-  video_a = finish (f, a, &report_a);
-  video_b = finish (f, b, &report_b);
+  reports = end_sites (f, sites, G_N_ELEMENTS (sites));
+  video_a = video_at (reports, 0);
+  video_b = video_at (reports, 1);
   /* 720p → 360p → 720p → 360p */
   g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
   g_assert_cmpint (json_object_get_int_member (video_a, "height"), ==, 360);
@@ -483,7 +520,9 @@ test_encoder_per_site (Fixture *f, gconstpointer data)
   g_autofree char *red = wait_for_site (f, "Đỏ");
   g_autofree char *path = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/tier", red);
   g_autoptr (HnTestResponse) moved = NULL;
-  g_autoptr (JsonObject) report_a = NULL, report_b = NULL, report_c = NULL;
+  g_autoptr (JsonObject) report_c = NULL;
+  HnTestProcess *sites[] = { a, b };
+  g_autoptr (GPtrArray) reports = NULL;
   JsonObject *video_a, *video_b;
 
   await (a, sees_expected, NULL);
@@ -501,8 +540,9 @@ test_encoder_per_site (Fixture *f, gconstpointer data)
   /* a while on the new tier */
   g_usleep (G_USEC_PER_SEC);
   g_assert_cmpuint (metric (f, "hoinghi_video_encoders"), ==, 2);
-  video_a = finish (f, a, &report_a);
-  video_b = finish (f, b, &report_b);
+  reports = end_sites (f, sites, G_N_ELEMENTS (sites));
+  video_a = video_at (reports, 0);
+  video_b = video_at (reports, 1);
   g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
   g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, MOVE_FREEZE_MS);
   g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
