@@ -31,8 +31,9 @@ struct _HnTestProcess
   gboolean done;  /* it ended and both pipes are read to the end */
 };
 
+/* Between fork and exec: it dies with the test, and ignores SIGUSR1. */
 static void
-die_with_parent (gpointer user_data)
+child_setup (gpointer user_data)
 {
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   /* A report requested (hn_test_endpoint_wait_for ()) before the program
@@ -92,7 +93,7 @@ hn_test_process_start (const char *const *argv, GError **error)
   HnTestProcess *process;
   GSubprocess *subprocess;
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   g_ptr_array_add (args, g_path_is_absolute (argv[0]) ? g_strdup (argv[0])
                                                       : hn_test_build_path (argv[0]));
   for (guint i = 1; argv[i] != NULL; i++)
@@ -157,9 +158,10 @@ hn_test_process_get_status (HnTestProcess *process)
 
 /**
  * hn_test_process_get_stdout:
- * @process: an ended process
+ * @process: a process
  *
- * Returns: what it printed on standard output
+ * Returns: what it printed on standard output so far (all of it once
+ *   hn_test_process_wait() saw it end)
  */
 const char *
 hn_test_process_get_stdout (HnTestProcess *process)
