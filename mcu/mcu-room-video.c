@@ -759,9 +759,12 @@ start_branch (Branch *branch, GstBuffer *first)
 static gboolean
 starts_keyframe (Branch *branch, GstPadProbeInfo *info)
 {
-  GstBuffer *first = (info->type & GST_PAD_PROBE_TYPE_BUFFER)
-                         ? GST_PAD_PROBE_INFO_BUFFER (info)
-                         : gst_buffer_list_get (GST_PAD_PROBE_INFO_BUFFER_LIST (info), 0);
+  GstBufferList *list = (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+                            ? GST_PAD_PROBE_INFO_BUFFER_LIST (info)
+                            : NULL;
+  GstBuffer *first = list == NULL                        ? GST_PAD_PROBE_INFO_BUFFER (info)
+                     : gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0)
+                                                         : NULL;
 
   return first != NULL && GST_BUFFER_PTS_IS_VALID (first)
          && GST_BUFFER_PTS (first) == *branch->keyframe_pts;

@@ -188,6 +188,12 @@ sees_width (JsonObject *report, gconstpointer data)
 }
 
 static gboolean
+has_frames (JsonObject *report, gconstpointer data)
+{
+  return json_object_get_int_member (video_of (report), "frames") >= GPOINTER_TO_INT (data);
+}
+
+static gboolean
 sees_tiles (JsonObject *report, gconstpointer data)
 {
   return json_array_get_length (json_object_get_array_member (video_of (report), "tiles"))
@@ -300,8 +306,12 @@ test_three_colours (Fixture *f, gconstpointer data)
   g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Đỏ", WAIT_MS));
   g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Xanh lá", WAIT_MS));
   g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Xanh dương", WAIT_MS));
+  /* all colours seen, and a second of pictures to rate the flow by */
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
-    await (sites[i], sees_expected, NULL);
+    {
+      await (sites[i], sees_expected, NULL);
+      await (sites[i], has_frames, GINT_TO_POINTER (15));
+    }
   g_hash_table_insert (colour_of, "Đỏ", "ff0000");
   g_hash_table_insert (colour_of, "Xanh lá", "00ff00");
   g_hash_table_insert (colour_of, "Xanh dương", "0000ff");
@@ -547,12 +557,6 @@ test_encoder_per_site (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, MOVE_FREEZE_MS);
   g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
   g_assert_cmpint (json_object_get_int_member (video_b, "longest_freeze_ms"), <, 200);
-}
-
-static gboolean
-has_frames (JsonObject *report, gconstpointer data)
-{
-  return json_object_get_int_member (video_of (report), "frames") >= GPOINTER_TO_INT (data);
 }
 
 /* A site on a poor link (it loses 2 % of what it receives): each lost
