@@ -519,12 +519,12 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
       fail (self, "cannot link a webrtcbin source pad");
       return;
     }
-  if (output != OUTPUT_DISCARD && self->receive_loss > 0)
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, lose_packets, self, NULL);
   if (output != OUTPUT_DISCARD)
     {
       BlockedPad *blocked = g_new0 (BlockedPad, 1);
 
+      if (self->receive_loss > 0)
+        gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, lose_packets, self, NULL);
       /* Audio and video wait until the new sink knows the pipeline's
        * latency: a sink that played its first buffers without it would
        * stop for as long as the latency once it learns of it. */

@@ -754,43 +754,44 @@ start_branch (Branch *branch, GstBuffer *first)
   gst_rtp_buffer_unmap (&rtp);
 }
 
-/* On the encoder's thread, as the fan-out's branches: the packets of a
- * frame carry its time. */
-static gboolean
-starts_keyframe (Branch *branch, GstPadProbeInfo *info)
+/* The first packet a branch is given: the buffer, or the first of a
+ * frame's list (NULL for an empty list). */
+static GstBuffer *
+first_packet (GstPadProbeInfo *info)
 {
-  GstBufferList *list = (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-                            ? GST_PAD_PROBE_INFO_BUFFER_LIST (info)
-                            : NULL;
-  GstBuffer *first = list == NULL                        ? GST_PAD_PROBE_INFO_BUFFER (info)
-                     : gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0)
-                                                         : NULL;
+  GstBufferList *list;
 
-  return first != NULL && GST_BUFFER_PTS_IS_VALID (first)
-         && GST_BUFFER_PTS (first) == *branch->keyframe_pts;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    return GST_PAD_PROBE_INFO_BUFFER (info);
+  list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+  return gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0) : NULL;
 }
 
 static GstPadProbeReturn
 on_branch_packets (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   Branch *branch = user_data;
+  GstBuffer *first = first_packet (info);
 
   if (!branch_can_take (branch))
     return GST_PAD_PROBE_DROP;
+  if (first == NULL)
+    return GST_PAD_PROBE_OK;
   /* the new tier's frames before its keyframe would be decoded against
-   * the old tier's pictures */
+   * the old tier's pictures; the packets of a frame carry its time (this
+   * runs on the encoder's thread, which notes it) */
   if (branch->await_keyframe)
     {
-      if (!starts_keyframe (branch, info))
+      if (!GST_BUFFER_PTS_IS_VALID (first) || GST_BUFFER_PTS (first) != *branch->keyframe_pts)
         return GST_PAD_PROBE_DROP;
       branch->await_keyframe = FALSE;
     }
+  if (!branch->started)
+    start_branch (branch, first);
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
     {
-      GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+      GstBuffer *buffer = first;
 
-      if (!branch->started)
-        start_branch (branch, buffer);
       renumber (&buffer, 0, branch);
       GST_PAD_PROBE_INFO_DATA (info) = buffer;
     }
@@ -798,10 +799,6 @@ on_branch_packets (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     {
       GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
 
-      if (gst_buffer_list_length (list) == 0)
-        return GST_PAD_PROBE_OK;
-      if (!branch->started)
-        start_branch (branch, gst_buffer_list_get (list, 0));
       if (branch->shift != 0)
         list = gst_buffer_list_make_writable (list);
       gst_buffer_list_foreach (list, renumber, branch);

@@ -113,6 +113,21 @@ typedef struct
   const char *says;
 } BadStart;
 
+/* @argv is refused as @bad says: its exit code, one line of error naming
+ * the problem, nothing on standard output. */
+static void
+assert_refused (const char *const *argv, const BadStart *bad)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_test_message ("%s %s", argv[0], bad->args[0]);
+  g_assert_cmpint (hn_test_run (argv, english, &out, &err), ==, bad->status);
+  g_assert_nonnull (strstr (err, bad->says));
+  g_assert_cmpuint (count_lines (err), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+}
+
 static void
 test_bad_starts (gconstpointer data)
 {
@@ -139,17 +154,11 @@ test_bad_starts (gconstpointer data)
   g_assert_true (g_file_set_contents (typo_conf, "[server]\nlisen=127.0.0.1:1\n", -1, NULL));
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *out = NULL;
-      g_autofree char *err = NULL;
       const char *argv[6] = { program };
 
       for (guint j = 0; cases[i].args[j] != NULL; j++)
         argv[j + 1] = cases[i].args[j];
-      g_test_message ("%s %s", program, cases[i].args[0]);
-      g_assert_cmpint (hn_test_run (argv, english, &out, &err), ==, cases[i].status);
-      g_assert_nonnull (strstr (err, cases[i].says));
-      g_assert_cmpuint (count_lines (err), ==, 1);
-      g_assert_cmpstr (out, ==, "");
+      assert_refused (argv, &cases[i]);
     }
   g_assert_false (g_file_test (file, G_FILE_TEST_IS_DIR));
   hn_test_remove_tree (dir);
@@ -305,18 +314,12 @@ test_endpoint_bad_options (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *out = NULL;
-      g_autofree char *err = NULL;
       const char *argv[10] = { "endpoints/hoinghi-endpoint", "--mcu=http://127.0.0.1:9",
                                "--room=r1", "--token=t", "--name=Xã Tam Hồng" };
 
       for (guint j = 0; cases[i].args[j] != NULL; j++)
         argv[j + 5] = cases[i].args[j];
-      g_test_message ("hoinghi-endpoint %s", cases[i].args[0]);
-      g_assert_cmpint (hn_test_run (argv, english, &out, &err), ==, cases[i].status);
-      g_assert_nonnull (strstr (err, cases[i].says));
-      g_assert_cmpuint (count_lines (err), ==, 1);
-      g_assert_cmpstr (out, ==, "");
+      assert_refused (argv, &cases[i]);
     }
 }
 

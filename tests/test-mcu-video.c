@@ -56,16 +56,17 @@ call (Fixture *f, const char *method, const char *path, const char *body)
   return hn_test_mcu_call (f->mcu, method, path, KEY, body);
 }
 
-/* A site sending @color in @codec, watching the composite for @seconds
- * and expecting to see @expect (a comma list of colours, or NULL); @more:
- * another option (a tone instead of silence, a tier), or NULL. */
+/* A site sending @color in @codec, watching the composite until the test
+ * ends it (finish ()) and expecting to see @expect (a comma list of
+ * colours, or NULL); @more: another option (a tone instead of silence, a
+ * tier), or NULL. */
 static HnTestProcess *
-colour_site_with (Fixture *f, const char *name, const char *color, const char *codec, guint seconds,
+colour_site_with (Fixture *f, const char *name, const char *color, const char *codec,
                   const char *expect, const char *more)
 {
   g_autofree char *color_arg = g_strdup_printf ("--test-color=%s", color);
   g_autofree char *codec_arg = g_strdup_printf ("--video-codec=%s", codec);
-  g_autofree char *duration_arg = g_strdup_printf ("--duration=%u", seconds);
+  g_autofree char *duration_arg = g_strdup_printf ("--duration=%u", UNTIL_FINISHED);
   g_autofree char *expect_arg
       = expect != NULL ? g_strdup_printf ("--expect-colors=%s", expect) : NULL;
   const char *extra[] = { color_arg, codec_arg, duration_arg, NULL, NULL, NULL, NULL };
@@ -82,10 +83,25 @@ colour_site_with (Fixture *f, const char *name, const char *color, const char *c
 }
 
 static HnTestProcess *
-colour_site (Fixture *f, const char *name, const char *color, const char *codec, guint seconds,
-             const char *expect)
+colour_site (Fixture *f, const char *name, const char *color, const char *codec, const char *expect)
 {
-  return colour_site_with (f, name, color, codec, seconds, expect, NULL);
+  return colour_site_with (f, name, color, codec, expect, NULL);
+}
+
+/* The pair most tests run: a red and a green site (VP8), each expecting to
+ * see both; @more: another option of the red one (a tier, a loss), or NULL */
+#define RED_AND_GREEN "ff0000,00ff00"
+
+static HnTestProcess *
+red_site (Fixture *f, const char *more)
+{
+  return colour_site_with (f, "Đỏ", "ff0000", "vp8", RED_AND_GREEN, more);
+}
+
+static HnTestProcess *
+green_site (Fixture *f)
+{
+  return colour_site (f, "Xanh lá", "00ff00", "vp8", RED_AND_GREEN);
 }
 
 /* The site's id, once it is in room r1 (by its name). */
@@ -295,10 +311,9 @@ static void
 test_three_colours (Fixture *f, gconstpointer data)
 {
   const char *all = "ff0000,00ff00,0000ff";
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, all);
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, all);
-  g_autoptr (HnTestProcess) c
-      = colour_site (f, "Xanh dương", "0000ff", "h264", UNTIL_FINISHED, all);
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", all);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", all);
+  g_autoptr (HnTestProcess) c = colour_site (f, "Xanh dương", "0000ff", "h264", all);
   g_autoptr (GHashTable) colour_of = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GPtrArray) reports = NULL;
   HnTestProcess *sites[] = { a, b, c };
@@ -342,10 +357,9 @@ test_layout_change (Fixture *f, gconstpointer data)
 {
   const char *all = "ff0000,00ff00,0000ff";
   const Tile pinned = { "Xanh dương", "0000ff", 852 };
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, all);
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, all);
-  g_autoptr (HnTestProcess) c
-      = colour_site (f, "Xanh dương", "0000ff", "vp8", UNTIL_FINISHED, NULL);
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", all);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", all);
+  g_autoptr (HnTestProcess) c = colour_site (f, "Xanh dương", "0000ff", "vp8", NULL);
   g_autofree char *blue = wait_for_site (f, "Xanh dương");
   g_autofree char *body = g_strdup_printf ("{\"layout\":\"1+5\",\"pinned\":\"%s\"}", blue);
   g_autoptr (HnTestSocket) events = events_of (f);
@@ -381,11 +395,10 @@ test_speaker (Fixture *f, gconstpointer data)
   const Tile talker = { "Xanh lá", "00ff00", 852 };
   g_autoptr (HnTestResponse) set
       = call (f, "PUT", "/api/v1/rooms/r1/layout", "{\"layout\":\"1+5\"}");
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, NULL);
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", NULL);
   g_autoptr (HnTestProcess) b
-      = colour_site_with (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, NULL, "--test-tone=440");
-  g_autoptr (HnTestProcess) c
-      = colour_site (f, "Xanh dương", "0000ff", "vp8", UNTIL_FINISHED, NULL);
+      = colour_site_with (f, "Xanh lá", "00ff00", "vp8", NULL, "--test-tone=440");
+  g_autoptr (HnTestProcess) c = colour_site (f, "Xanh dương", "0000ff", "vp8", NULL);
   g_autoptr (HnTestSocket) events = events_of (f);
   g_autoptr (JsonObject) speaker = hn_test_socket_expect (events, "speaker-changed", WAIT_MS);
   g_autoptr (GPtrArray) reports = NULL;
@@ -409,17 +422,16 @@ test_speaker (Fixture *f, gconstpointer data)
 static void
 test_join_leave (Fixture *f, gconstpointer data)
 {
-  const char *both = "ff0000,00ff00";
   const Tile joiner = { "Xanh dương", "0000ff" };
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both);
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
+  g_autoptr (HnTestProcess) a = red_site (f, NULL);
+  g_autoptr (HnTestProcess) b = green_site (f);
   g_autoptr (HnTestProcess) c = NULL;
   g_autoptr (GPtrArray) reports = NULL;
   HnTestProcess *sites[] = { a, b };
 
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     await (sites[i], sees_expected, NULL);
-  c = colour_site (f, "Xanh dương", "0000ff", "vp8", UNTIL_FINISHED, NULL);
+  c = colour_site (f, "Xanh dương", "0000ff", "vp8", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     await (sites[i], sees_tile, &joiner);
   {
@@ -445,10 +457,8 @@ test_join_leave (Fixture *f, gconstpointer data)
 static void
 test_tier (Fixture *f, gconstpointer data)
 {
-  const char *both = "ff0000,00ff00";
-  g_autoptr (HnTestProcess) a
-      = colour_site_with (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both, "--tier=360p");
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
+  g_autoptr (HnTestProcess) a = red_site (f, "--tier=360p");
+  g_autoptr (HnTestProcess) b = green_site (f);
   HnTestProcess *sites[] = { a, b };
   g_autoptr (GPtrArray) reports = NULL;
   JsonObject *video_a, *video_b;
@@ -470,9 +480,8 @@ test_tier (Fixture *f, gconstpointer data)
 static void
 test_tier_change (Fixture *f, gconstpointer data)
 {
-  const char *both = "ff0000,00ff00";
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both);
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
+  g_autoptr (HnTestProcess) a = red_site (f, NULL);
+  g_autoptr (HnTestProcess) b = green_site (f);
   g_autofree char *red = wait_for_site (f, "Đỏ");
   g_autofree char *path = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/tier", red);
   HnTestProcess *sites[] = { a, b };
@@ -522,9 +531,8 @@ metric (Fixture *f, const char *name)
 static void
 test_encoder_per_site (Fixture *f, gconstpointer data)
 {
-  const char *both = "ff0000,00ff00";
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both);
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
+  g_autoptr (HnTestProcess) a = red_site (f, NULL);
+  g_autoptr (HnTestProcess) b = green_site (f);
   g_autoptr (HnTestProcess) c = NULL;
   const Tile joiner = { "Xanh dương", "0000ff" };
   g_autofree char *red = wait_for_site (f, "Đỏ");
@@ -538,7 +546,7 @@ test_encoder_per_site (Fixture *f, gconstpointer data)
   await (a, sees_expected, NULL);
   await (b, sees_expected, NULL);
   g_assert_cmpuint (metric (f, "hoinghi_video_encoders"), ==, 2);
-  c = colour_site (f, "Xanh dương", "0000ff", "vp8", UNTIL_FINISHED, NULL);
+  c = colour_site (f, "Xanh dương", "0000ff", "vp8", NULL);
   await (a, sees_tile, &joiner);
   g_assert_cmpuint (metric (f, "hoinghi_video_encoders"), ==, 3);
   finish (f, c, &report_c);
@@ -565,10 +573,8 @@ test_encoder_per_site (Fixture *f, gconstpointer data)
 static void
 test_lossy_link (Fixture *f, gconstpointer data)
 {
-  const char *both = "ff0000,00ff00";
-  g_autoptr (HnTestProcess) a
-      = colour_site_with (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both, "--simulate-loss=2");
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
+  g_autoptr (HnTestProcess) a = red_site (f, "--simulate-loss=2");
+  g_autoptr (HnTestProcess) b = green_site (f);
   g_autoptr (JsonObject) seen = NULL, later = NULL, report_a = NULL, report_b = NULL;
   gint64 since = g_get_monotonic_time ();
   guint requests = 0, made;
@@ -636,8 +642,8 @@ static void
 test_recording (Fixture *f, gconstpointer data)
 {
   g_autoptr (HnTestProcess) a
-      = colour_site_with (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, NULL, "--test-tone=440");
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, NULL);
+      = colour_site_with (f, "Đỏ", "ff0000", "vp8", NULL, "--test-tone=440");
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", NULL);
   g_autoptr (HnTestSocket) events = events_of (f);
   g_autoptr (HnTestResponse) early
       = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"stop\"}");
@@ -647,9 +653,9 @@ test_recording (Fixture *f, gconstpointer data)
   const char *path;
 
   g_assert_cmpuint (early->status, ==, 409);
-  g_free (wait_for_site (f, "Đỏ"));
-  g_free (wait_for_site (f, "Xanh lá"));
-  g_usleep (2 * G_USEC_PER_SEC);
+  /* the meeting under way: both pictures in the composite */
+  g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Đỏ", WAIT_MS));
+  g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Xanh lá", WAIT_MS));
   bad = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"pause\"}");
   g_assert_cmpuint (bad->status, ==, 400);
   start = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"start\"}");
@@ -683,13 +689,12 @@ test_recording (Fixture *f, gconstpointer data)
 static void
 test_recording_sigterm (Fixture *f, gconstpointer data)
 {
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, NULL);
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", NULL);
   g_autoptr (HnTestResponse) start = NULL;
   g_autoptr (JsonObject) started = NULL;
   g_autofree char *path = NULL, *report = NULL;
 
-  g_free (wait_for_site (f, "Đỏ"));
-  g_usleep (2 * G_USEC_PER_SEC);
+  g_assert_true (hn_test_mcu_wait_for_picture (f->mcu, "Đỏ", WAIT_MS));
   start = call (f, "POST", "/api/v1/rooms/r1/recording", "{\"action\":\"start\"}");
   g_assert_cmpuint (start->status, ==, 200);
   started = hn_test_json_object (start->body);
@@ -709,8 +714,8 @@ static void
 test_placeholder (Fixture *f, gconstpointer data)
 {
   const Tile slate = { "Xanh lá", "2b3a4a" };
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, NULL);
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, NULL);
+  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", NULL);
+  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", NULL);
   g_autofree char *green = wait_for_site (f, "Xanh lá");
   g_autofree char *path = g_strdup_printf ("/api/v1/rooms/r1/participants/%s/video", green);
   g_autoptr (HnTestResponse) off = call (f, "POST", path, "{\"enabled\":false}");
@@ -739,9 +744,8 @@ test_placeholder (Fixture *f, gconstpointer data)
 static void
 test_recording_disk_full (Fixture *f, gconstpointer data)
 {
-  const char *both = "ff0000,00ff00";
-  g_autoptr (HnTestProcess) a = colour_site (f, "Đỏ", "ff0000", "vp8", UNTIL_FINISHED, both);
-  g_autoptr (HnTestProcess) b = colour_site (f, "Xanh lá", "00ff00", "vp8", UNTIL_FINISHED, both);
+  g_autoptr (HnTestProcess) a = red_site (f, NULL);
+  g_autoptr (HnTestProcess) b = green_site (f);
   g_autoptr (HnTestSocket) events = events_of (f);
   g_autoptr (HnTestResponse) start = NULL, room = NULL;
   g_autoptr (JsonObject) stopped = NULL, room_object = NULL;
