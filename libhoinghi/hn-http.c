@@ -128,7 +128,7 @@ hn_json_parse_body (const char *content_type, GBytes *body, GError **error)
                            _ ("The request body is empty; a JSON document was expected."));
       return NULL;
     }
-  return json_node_copy (json_parser_get_root (parser));
+  return json_node_ref (json_parser_get_root (parser));
 }
 
 /**

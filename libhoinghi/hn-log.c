@@ -93,12 +93,21 @@ hn_log_format_line (GLogLevelFlags level, const GLogField *fields, gsize n_field
   return g_string_free (g_steal_pointer (&line), FALSE);
 }
 
+/* Whether a debug record is dropped by hn_log_writer(). */
+static gboolean
+drops_debug (GLogLevelFlags level)
+{
+  gboolean fatal = (level & (settings.always_fatal | G_LOG_FLAG_FATAL)) != 0;
+
+  return !fatal && !settings.verbose && (level & G_LOG_LEVEL_DEBUG);
+}
+
 static GLogWriterOutput
 hn_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
   gboolean fatal = (level & (settings.always_fatal | G_LOG_FLAG_FATAL)) != 0;
 
-  if (!fatal && !settings.verbose && (level & G_LOG_LEVEL_DEBUG))
+  if (drops_debug (level))
     return G_LOG_WRITER_HANDLED;
 
   if (settings.journald
@@ -147,4 +156,22 @@ hn_log_init (const char *program, gboolean verbose)
       g_log_set_writer_func (hn_log_writer, NULL, NULL);
       g_once_init_leave (&installed, 1);
     }
+}
+
+/**
+ * hn_log_would_drop:
+ * @level: a log level
+ * @domain: (nullable): the record's domain
+ *
+ * Lets a caller skip formatting a record nobody will see (one per HTTP
+ * request at debug level).
+ *
+ * Returns: whether a record of @level would be dropped.
+ */
+gboolean
+hn_log_would_drop (GLogLevelFlags level, const char *domain)
+{
+  if (settings.program != NULL)
+    return drops_debug (level);
+  return g_log_writer_default_would_drop (level, domain);
 }

@@ -12,6 +12,7 @@
 G_BEGIN_DECLS
 
 void hn_log_init (const char *program, gboolean verbose);
+gboolean hn_log_would_drop (GLogLevelFlags level, const char *domain);
 char *hn_log_format_line (GLogLevelFlags level, const GLogField *fields, gsize n_fields,
                           gint64 time_us);
 

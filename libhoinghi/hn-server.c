@@ -8,6 +8,7 @@
 #include "hn-error.h"
 #include "hn-http.h"
 #include "hn-i18n.h"
+#include "hn-log.h"
 #include "hn-server.h"
 
 #define STARTED_AT_KEY "hn-started-at"
@@ -116,15 +117,18 @@ on_request_finished (SoupServer *soup, SoupServerMessage *msg, gpointer user_dat
   gint64 *started = g_object_get_data (G_OBJECT (msg), STARTED_AT_KEY);
   GUri *uri = soup_server_message_get_uri (msg);
   guint status = soup_server_message_get_status (msg);
+  GLogLevelFlags level = status >= 500 ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_DEBUG;
   gint64 elapsed_us = started != NULL ? g_get_monotonic_time () - *started : 0;
   const char *path = uri != NULL ? g_uri_get_path (uri) : "?";
 
   /* a paused request whose client hung up ends here, before its answer */
   g_object_set_data (G_OBJECT (msg), FINISHED_KEY, GINT_TO_POINTER (TRUE));
+  if (hn_log_would_drop (level, G_LOG_DOMAIN))
+    return;
 
   /* One journal field a line. */
   /* clang-format off */
-  g_log_structured (G_LOG_DOMAIN, status >= 500 ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_DEBUG,
+  g_log_structured (G_LOG_DOMAIN, level,
                     "MESSAGE", "%s %s %u", soup_server_message_get_method (msg), path, status,
                     "HN_METHOD", "%s", soup_server_message_get_method (msg),
                     "HN_PATH", "%s", path,

@@ -141,8 +141,8 @@ setup (HnDaemon *daemon, gpointer user_data, GError **error)
   scheduler->db = sched_db_open (path, 0, error);
   if (scheduler->db == NULL)
     return FALSE;
-  scheduler->api = sched_api_new (scheduler->db, hn_daemon_get_server (daemon));
-  return TRUE;
+  scheduler->api = sched_api_new (scheduler->db, hn_daemon_get_server (daemon), error);
+  return scheduler->api != NULL;
 }
 
 int

@@ -1,10 +1,13 @@
 /* sched-api.c: SchedApi, from an HTTP request to a database job and back.
  *
- * The main thread copies the request into a SchedRequest and pauses the
- * message; the router runs on the database worker (authentication,
- * Idempotency-Key, the resource's handler); the main thread writes the
- * SchedResponse and unpauses.  Login is the one exception: its Argon2id
- * check runs on GLib's thread pool so it never holds up the bookings.
+ * The main thread copies the request into a SchedRequest, parses its
+ * body, finds its route and authenticates it on the read-only connection
+ * (a request without a valid token never reaches the worker), lets the
+ * route check what it can before the transaction, and pauses the message;
+ * the database worker replays an Idempotency-Key or runs the resource's
+ * handler; the main thread writes the SchedResponse and unpauses.  Login
+ * is the one exception: its Argon2id check runs on GLib's thread pool so
+ * it never holds up the bookings.
  */
 #define G_LOG_DOMAIN "hoinghi-scheduler"
 
@@ -41,12 +44,16 @@ typedef enum
   AUTH_NONE,
 } AuthKind;
 
+/* Runs on the main thread with the reader, before the request queues. */
+typedef gboolean (*RoutePrepareFunc) (SchedDb *reader, SchedRequest *request, GError **error);
+
 typedef struct
 {
   const char *pattern; /* below /api/v1/, "*" matches one segment */
   const char *methods; /* "GET, POST" */
   AuthKind auth;
   RouteFunc func;
+  RoutePrepareFunc prepare;
 } Route;
 
 static gboolean handle_logout (SchedDb *db, SchedRequest *request, SchedResponse *response,
@@ -59,7 +66,7 @@ static const Route routes[] = {
   { "units/*", "GET", AUTH_USER, sched_units_handle_item },
   { "units/*/calendar.ics", "GET", AUTH_OPTIONAL, sched_calendar_handle },
   { "rooms", "GET", AUTH_USER, sched_rooms_handle },
-  { "meetings", "GET, POST", AUTH_USER, sched_meetings_handle },
+  { "meetings", "GET, POST", AUTH_USER, sched_meetings_handle, sched_meetings_prepare },
   { "meetings/*", "GET, PATCH, DELETE", AUTH_USER, sched_meeting_handle },
   { "meetings/*/cancel", "POST", AUTH_USER, sched_meeting_handle_cancel },
   { "meetings/*/outcome", "POST", AUTH_USER, sched_outcome_handle },
@@ -84,6 +91,7 @@ struct _SchedApi
   GObject parent_instance;
 
   SchedDb *db;
+  SchedDb *reader;
   GThreadPool *verifier;
 };
 
@@ -161,32 +169,57 @@ find_route (SchedRequest *request, GError **error)
   return NULL;
 }
 
+/* Runs on the main thread: what a request must pass before it queues. */
+static const Route *
+admit (SchedApi *self, SchedRequest *request, GError **error)
+{
+  const Route *route = find_route (request, error);
+
+  if (route == NULL)
+    return NULL;
+  if (route->auth == AUTH_USER || (route->auth == AUTH_OPTIONAL && request->authorization != NULL))
+    {
+      request->user
+          = sched_auth_authenticate (self->reader, request->authorization, request->now, error);
+      if (request->user == NULL)
+        return NULL;
+    }
+  if (route->prepare != NULL && !route->prepare (self->reader, request, error))
+    return NULL;
+  return route;
+}
+
+typedef struct
+{
+  const Route *route;
+  SchedRequest *request;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  sched_request_free (job->request);
+  g_free (job);
+}
+
 /* Runs on the database worker. */
 static gpointer
 route_job (SchedDb *db, gpointer data, GError **error)
 {
-  SchedRequest *request = data;
+  Job *job = data;
+  SchedRequest *request = job->request;
   g_autoptr (SchedResponse) response = sched_response_new ();
   g_autoptr (GError) local_error = NULL;
-  const Route *route = find_route (request, &local_error);
   gboolean replayed = FALSE;
 
-  if (route != NULL
-      && (route->auth == AUTH_USER
-          || (route->auth == AUTH_OPTIONAL && request->authorization != NULL)))
-    {
-      request->user
-          = sched_auth_authenticate (db, request->authorization, request->now, &local_error);
-      if (request->user == NULL)
-        route = NULL;
-    }
-  if (route != NULL && g_str_equal (request->method, "POST")
+  if (g_str_equal (request->method, "POST")
       && !sched_idempotency_replay (db, request, response, &replayed, &local_error))
-    route = NULL;
-  if (route != NULL && !replayed && !route->func (db, request, response, &local_error))
-    g_assert (local_error != NULL);
-  if (local_error != NULL)
     sched_response_set_error (response, local_error);
+  else if (!replayed && !job->route->func (db, request, response, &local_error))
+    {
+      g_assert (local_error != NULL);
+      sched_response_set_error (response, local_error);
+    }
   return g_steal_pointer (&response);
 }
 
@@ -468,6 +501,8 @@ handle_api (HnServer *server, SoupServerMessage *msg, const char *path, GHashTab
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   Call *call = g_new0 (Call, 1);
   SchedRequest *request = g_new0 (SchedRequest, 1);
+  g_autoptr (GError) error = NULL;
+  Job *job;
 
   request->method = g_strdup (soup_server_message_get_method (msg));
   request->path = g_strdup (path);
@@ -478,6 +513,9 @@ handle_api (HnServer *server, SoupServerMessage *msg, const char *path, GHashTab
   request->idempotency_key = g_strdup (soup_message_headers_get_one (headers, "Idempotency-Key"));
   request->if_match = g_strdup (soup_message_headers_get_one (headers, "If-Match"));
   request->now = g_get_real_time () / G_USEC_PER_SEC;
+  if (request->body != NULL && g_bytes_get_size (request->body) > 0
+      && !g_str_equal (request->method, "GET"))
+    sched_request_parse_body (request);
 
   call->api = g_object_ref (self);
   call->msg = g_object_ref (msg);
@@ -489,9 +527,18 @@ handle_api (HnServer *server, SoupServerMessage *msg, const char *path, GHashTab
       start_login (self, call);
       return;
     }
-  sched_db_run_async (self->db, route_job, g_steal_pointer (&call->request),
-                      (GDestroyNotify) sched_request_free, (GDestroyNotify) sched_response_free,
-                      on_routed, call);
+  job = g_new0 (Job, 1);
+  job->route = admit (self, request, &error);
+  if (job->route == NULL)
+    {
+      g_free (job);
+      write_error (msg, error);
+      call_free (call);
+      return;
+    }
+  job->request = g_steal_pointer (&call->request);
+  sched_db_run_async (self->db, route_job, job, (GDestroyNotify) job_free,
+                      (GDestroyNotify) sched_response_free, on_routed, call);
 }
 
 static void
@@ -500,6 +547,7 @@ sched_api_finalize (GObject *object)
   SchedApi *self = SCHED_API (object);
 
   g_thread_pool_free (self->verifier, FALSE, TRUE);
+  g_clear_object (&self->reader);
   g_clear_object (&self->db);
 
   G_OBJECT_CLASS (sched_api_parent_class)->finalize (object);
@@ -521,15 +569,20 @@ sched_api_init (SchedApi *self)
  * sched_api_new:
  * @db: the scheduler's database
  * @server: the daemon's HTTP server; /api/v1 is added to it
+ * @error: the read-only connection could not be opened
  *
- * Returns: (transfer full): the API, serving as long as @server does.
+ * Returns: (transfer full) (nullable): the API, serving as long as
+ *   @server does.
  */
 SchedApi *
-sched_api_new (SchedDb *db, HnServer *server)
+sched_api_new (SchedDb *db, HnServer *server, GError **error)
 {
-  SchedApi *self = g_object_new (SCHED_TYPE_API, NULL);
+  g_autoptr (SchedApi) self = g_object_new (SCHED_TYPE_API, NULL);
 
   self->db = g_object_ref (db);
+  self->reader = sched_db_open_reader (db, error);
+  if (self->reader == NULL)
+    return NULL;
   hn_server_add_handler (server, API_PREFIX, handle_api, g_object_ref (self), g_object_unref);
-  return self;
+  return g_steal_pointer (&self);
 }

@@ -10,6 +10,6 @@ G_BEGIN_DECLS
 #define SCHED_TYPE_API (sched_api_get_type ())
 G_DECLARE_FINAL_TYPE (SchedApi, sched_api, SCHED, API, GObject)
 
-SchedApi *sched_api_new (SchedDb *db, HnServer *server);
+SchedApi *sched_api_new (SchedDb *db, HnServer *server, GError **error);
 
 G_END_DECLS

@@ -16,6 +16,43 @@
 #include "sched-json.h"
 
 /**
+ * sched_audit_append_text:
+ * @db: the database, in the change's transaction
+ * @request: the request making the change (its user and time)
+ * @action: e.g. "create", "update", "cancel"
+ * @entity: e.g. "meeting", "series", "unit"
+ * @entity_id: the entity's id
+ * @before: (nullable): the entity before, JSON text
+ * @after: (nullable): the entity after, JSON text
+ * @error: a database failure
+ *
+ * Returns: whether the entry was written.
+ */
+gboolean
+sched_audit_append_text (SchedDb *db, SchedRequest *request, const char *action, const char *entity,
+                         gint64 entity_id, const char *before, const char *after, GError **error)
+{
+  static const char *const sql
+      = "INSERT INTO audit (at, user_id, login, action, entity, entity_id, before, after) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+  g_autoptr (SchedStmt) stmt = sched_db_prepare (db, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, request->now);
+  if (request->user != NULL)
+    sqlite3_bind_int64 (stmt, 2, request->user->id);
+  sqlite3_bind_text (stmt, 3, request->user != NULL ? request->user->login : "system", -1,
+                     SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, action, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, entity, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, g_strdup_printf ("%" G_GINT64_FORMAT, entity_id), -1, g_free);
+  sqlite3_bind_text (stmt, 7, before, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 8, after, -1, SQLITE_STATIC);
+  return sched_db_step_done (db, stmt, error);
+}
+
+/**
  * sched_audit_append:
  * @db: the database, in the change's transaction
  * @request: the request making the change (its user and time)
@@ -32,27 +69,11 @@ gboolean
 sched_audit_append (SchedDb *db, SchedRequest *request, const char *action, const char *entity,
                     gint64 entity_id, JsonNode *before, JsonNode *after, GError **error)
 {
-  static const char *const sql
-      = "INSERT INTO audit (at, user_id, login, action, entity, entity_id, before, after) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-  g_autoptr (SchedStmt) stmt = sched_db_prepare (db, sql, error);
   g_autofree char *before_text = before != NULL ? json_to_string (before, FALSE) : NULL;
   g_autofree char *after_text = after != NULL ? json_to_string (after, FALSE) : NULL;
-  g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, entity_id);
 
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, request->now);
-  if (request->user != NULL)
-    sqlite3_bind_int64 (stmt, 2, request->user->id);
-  sqlite3_bind_text (stmt, 3, request->user != NULL ? request->user->login : "system", -1,
-                     SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, action, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, entity, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, id_text, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 7, before_text, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 8, after_text, -1, SQLITE_STATIC);
-  return sched_db_step_done (db, stmt, error);
+  return sched_audit_append_text (db, request, action, entity, entity_id, before_text, after_text,
+                                  error);
 }
 
 /**

@@ -9,6 +9,9 @@ G_BEGIN_DECLS
 gboolean sched_audit_append (SchedDb *db, SchedRequest *request, const char *action,
                              const char *entity, gint64 entity_id, JsonNode *before,
                              JsonNode *after, GError **error);
+gboolean sched_audit_append_text (SchedDb *db, SchedRequest *request, const char *action,
+                                  const char *entity, gint64 entity_id, const char *before,
+                                  const char *after, GError **error);
 gboolean sched_audit_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,
                              GError **error);
 

@@ -1,10 +1,15 @@
 /* sched-db.h: the scheduler's SQLite database.
  *
- * One connection, owned by one worker thread: every request's reads and
- * writes run there (sched_db_run_async), one after another, so the main
- * loop never waits for a disk and two requests never interleave inside a
- * transaction.  Opening applies the migrations compiled into the program
- * and, on first start, loads the hierarchy of Vĩnh Phúc.
+ * One writing connection, owned by one worker thread: every request's
+ * transaction runs there (sched_db_run_async), one after another, so the
+ * main loop never waits for a disk and two requests never interleave
+ * inside a transaction.  Opening applies the migrations compiled into the
+ * program and, on first start, loads the hierarchy of Vĩnh Phúc.
+ *
+ * Beside it, a read-only connection for the main thread
+ * (sched_db_open_reader): WAL lets it read the last commit while the
+ * worker writes, so what a request needs checked before its transaction
+ * (its token, the references in its body) costs the worker nothing.
  */
 #pragma once
 
@@ -35,6 +40,7 @@ G_DECLARE_FINAL_TYPE (SchedDb, sched_db, SCHED, DB, GObject)
 typedef gpointer (*SchedDbFunc) (SchedDb *db, gpointer data, GError **error);
 
 SchedDb *sched_db_open (const char *path, guint max_version, GError **error);
+SchedDb *sched_db_open_reader (SchedDb *writer, GError **error);
 void sched_db_stop (SchedDb *self);
 guint sched_db_latest_version (void);
 guint sched_db_get_version (SchedDb *self);

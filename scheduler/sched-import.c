@@ -226,7 +226,7 @@ write_row (SchedDb *db, SchedRequest *request, Row *row, GArray *rooms, GError *
         "external_platform = ?6, outcome_by = CASE WHEN ?5 IS NULL THEN NULL ELSE ?7 END, "
         "outcome_at = CASE WHEN ?5 IS NULL THEN NULL ELSE ?8 END WHERE id = ?1";
   g_autoptr (SchedStmt) stmt = NULL;
-  g_autoptr (JsonNode) after = NULL;
+  g_autofree char *after = NULL;
   gint64 id = sched_meeting_insert (db, request, &row->draft, rooms, error);
 
   if (id == 0)
@@ -245,9 +245,9 @@ write_row (SchedDb *db, SchedRequest *request, Row *row, GArray *rooms, GError *
   sqlite3_bind_int64 (stmt, 8, request->now);
   if (!sched_db_step_done (db, stmt, error))
     return FALSE;
-  after = sched_meeting_to_json (db, id, NULL, error);
+  after = sched_meeting_render (db, id, NULL, error);
   return after != NULL
-         && sched_audit_append (db, request, "import", "meeting", id, NULL, after, error);
+         && sched_audit_append_text (db, request, "import", "meeting", id, NULL, after, error);
 }
 
 static void

@@ -12,6 +12,11 @@ G_BEGIN_DECLS
 /* The zone in which the API speaks (Việt Nam has had no DST since 1975). */
 #define SCHED_TZID "Asia/Ho_Chi_Minh"
 
+/* sched_time_format() in SQL, for JSON that SQLite writes itself: a fixed
+ * +07:00 is that zone's offset for every time the API accepts (2000-2099). */
+#define SCHED_SQL_TIME(seconds)                                                                    \
+  "strftime ('%Y-%m-%dT%H:%M:%S+07:00', " seconds " + 25200, 'unixepoch')"
+
 JsonObject *sched_json_require_object (JsonNode *node, GError **error);
 gboolean sched_json_check_fields (JsonObject *object, const char *const *allowed, GError **error);
 gboolean sched_json_get_string (JsonObject *object, const char *name, gboolean required,

@@ -24,17 +24,36 @@
 #define MAX_PARTICIPANTS 300
 #define MAX_CONFLICTS_LISTED 50
 
-/* Every column a meeting's JSON needs, in one row. */
-#define MEETING_COLUMNS                                                                            \
-  "m.id, " SCHED_MEETING_UID                                                                       \
-  ", m.title, m.category, m.chair_unit, m.starts_at, m.ends_at, m.mode, m.status, "                \
-  "m.series_id, m.edited, m.held_online, m.evidence, m.external_platform, "                        \
-  "(SELECT login FROM users WHERE id = m.outcome_by), m.outcome_at, m.cancel_reason, m.notes, "    \
-  "m.version, (SELECT login FROM users WHERE id = m.created_by), m.created_at, m.updated_at, "     \
-  "(SELECT json_group_array (unit_code) FROM (SELECT unit_code FROM meeting_units "                \
-  "  WHERE meeting_id = m.id AND role = 'participant' ORDER BY unit_code)), "                      \
-  "(SELECT json_group_array (json_object ('id', r.id, 'name', r.name, 'unit', r.unit_code)) "      \
-  "  FROM room_bookings b JOIN rooms r ON r.id = b.room_id WHERE b.meeting_id = m.id)"
+/* A meeting as the API shows it, written by SQLite as one JSON object:
+ * the create, read and list paths need no JSON library of their own, and
+ * the response, the audit entry and an idempotent replay share the text. */
+#define MEETING_JSON                                                                               \
+  "json_object ('id', m.id, 'uid', " SCHED_MEETING_UID ", 'title', m.title, "                      \
+  "'category', m.category, 'chair_unit', m.chair_unit, "                                           \
+  "'participants', json ((SELECT json_group_array (unit_code) FROM (SELECT unit_code "             \
+  "  FROM meeting_units WHERE meeting_id = m.id AND role = 'participant' ORDER BY unit_code))), "  \
+  "'rooms', json ((SELECT json_group_array (json_object ('id', r.id, 'name', r.name, "             \
+  "  'unit', r.unit_code)) FROM room_bookings b JOIN rooms r ON r.id = b.room_id "                 \
+  "  WHERE b.meeting_id = m.id)), "                                                                \
+  "'starts_at', " SCHED_SQL_TIME ("m.starts_at") ", 'ends_at', " SCHED_SQL_TIME (                  \
+      "m.ends_at") ", "                                                                            \
+                   "'mode', m.mode, 'status', m.status, 'series_id', m.series_id, "                \
+                   "'edited', json (iif (m.edited, 'true', 'false')), "                            \
+                   "'outcome', json_object ('held_online', json (CASE WHEN m.held_online IS NULL " \
+                   "THEN 'null' "                                                                  \
+                   "  WHEN m.held_online THEN 'true' ELSE 'false' END), 'evidence', m.evidence, "  \
+                   "  'external_platform', m.external_platform, "                                  \
+                   "  'recorded_by', (SELECT login FROM users WHERE id = m.outcome_by), "          \
+                   "  'recorded_at', " SCHED_SQL_TIME (                                            \
+                       "m.outcome_at") "), "                                                       \
+                                       "'cancel_reason', m.cancel_reason, 'notes', m.notes, "      \
+                                       "'version', m.version, "                                    \
+                                       "'created_by', (SELECT login FROM users WHERE id = "        \
+                                       "m.created_by), "                                           \
+                                       "'created_at', " SCHED_SQL_TIME (                           \
+                                           "m.created_at") ", "                                    \
+                                                           "'updated_at', " SCHED_SQL_TIME (       \
+                                                               "m.updated_at") ")"
 
 static const char *const writers[] = { "admin", "secretary", NULL };
 
@@ -325,6 +344,31 @@ sched_response_set_conflict (SchedResponse *response, const char *message, JsonB
   sched_response_set_json (response, 409, root);
 }
 
+/* Adds @rooms' bookings of a meeting that has none. */
+static gboolean
+add_bookings (SchedDb *db, gint64 meeting_id, GArray *rooms, gint64 starts_at, gint64 ends_at,
+              GError **error)
+{
+  static const char *const sql
+      = "INSERT OR IGNORE INTO room_bookings (room_id, meeting_id, starts_at, ends_at) "
+        "VALUES (?1, ?2, ?3, ?4)";
+
+  for (guint i = 0; rooms != NULL && i < rooms->len; i++)
+    {
+      g_autoptr (SchedStmt) insert = sched_db_prepare (db, sql, error);
+
+      if (insert == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (insert, 1, g_array_index (rooms, gint64, i));
+      sqlite3_bind_int64 (insert, 2, meeting_id);
+      sqlite3_bind_int64 (insert, 3, starts_at);
+      sqlite3_bind_int64 (insert, 4, ends_at);
+      if (!sched_db_step_done (db, insert, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * sched_meeting_book_rooms:
  * @db: the database, in the writing transaction
@@ -342,27 +386,67 @@ gboolean
 sched_meeting_book_rooms (SchedDb *db, gint64 meeting_id, GArray *rooms, gint64 starts_at,
                           gint64 ends_at, GError **error)
 {
-  static const char *const clear_sql = "DELETE FROM room_bookings WHERE meeting_id = ?1";
-  static const char *const insert_sql
-      = "INSERT OR IGNORE INTO room_bookings (room_id, meeting_id, starts_at, ends_at) "
-        "VALUES (?1, ?2, ?3, ?4)";
-  g_autoptr (SchedStmt) clear = sched_db_prepare (db, clear_sql, error);
+  g_autoptr (SchedStmt) clear
+      = sched_db_prepare (db, "DELETE FROM room_bookings WHERE meeting_id = ?1", error);
 
   if (clear == NULL)
     return FALSE;
   sqlite3_bind_int64 (clear, 1, meeting_id);
-  if (!sched_db_step_done (db, clear, error))
-    return FALSE;
-  for (guint i = 0; rooms != NULL && i < rooms->len; i++)
+  return sched_db_step_done (db, clear, error)
+         && add_bookings (db, meeting_id, rooms, starts_at, ends_at, error);
+}
+
+/* The indicator a meeting counts in (docs/STATISTICS.md, sched-stats.c),
+ * from the levels of the units taking part, decided whenever they are
+ * written so that the statistics read it from an index: "central" (a
+ * central unit with one of the province's), "provincial" (the province
+ * with a district or commune, nobody central), or NULL. */
+static gboolean
+units_scope (SchedDb *db, GPtrArray *units, const char **scope, GError **error)
+{
+  guint central = 0, province = 0, local = 0;
+
+  for (guint i = 0; i < units->len; i++)
     {
-      g_autoptr (SchedStmt) insert = sched_db_prepare (db, insert_sql, error);
+      g_autoptr (SchedStmt) stmt
+          = sched_db_prepare (db, "SELECT level FROM units WHERE code = ?1", error);
+      const char *level;
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, units->pdata[i], -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        continue; /* the foreign key refuses it on writing */
+      level = (const char *) sqlite3_column_text (stmt, 0);
+      central += g_str_equal (level, "central");
+      province += g_str_equal (level, "province");
+      local += g_str_equal (level, "district") || g_str_equal (level, "commune");
+    }
+  if (central > 0 && central < units->len)
+    *scope = "central";
+  else if (central == 0 && province > 0 && local > 0)
+    *scope = "provincial";
+  else
+    *scope = NULL;
+  return TRUE;
+}
+
+/* Adds @units (the chair first) to a meeting that has none. */
+static gboolean
+add_units (SchedDb *db, gint64 meeting_id, GPtrArray *units, GError **error)
+{
+  static const char *const sql
+      = "INSERT INTO meeting_units (meeting_id, unit_code, role) VALUES (?1, ?2, ?3)";
+
+  for (guint i = 0; i < units->len; i++)
+    {
+      g_autoptr (SchedStmt) insert = sched_db_prepare (db, sql, error);
 
       if (insert == NULL)
         return FALSE;
-      sqlite3_bind_int64 (insert, 1, g_array_index (rooms, gint64, i));
-      sqlite3_bind_int64 (insert, 2, meeting_id);
-      sqlite3_bind_int64 (insert, 3, starts_at);
-      sqlite3_bind_int64 (insert, 4, ends_at);
+      sqlite3_bind_int64 (insert, 1, meeting_id);
+      sqlite3_bind_text (insert, 2, units->pdata[i], -1, SQLITE_STATIC);
+      sqlite3_bind_text (insert, 3, i == 0 ? "chair" : "participant", -1, SQLITE_STATIC);
       if (!sched_db_step_done (db, insert, error))
         return FALSE;
     }
@@ -376,51 +460,33 @@ sched_meeting_book_rooms (SchedDb *db, gint64 meeting_id, GArray *rooms, gint64 
  * @draft: its chair and participants
  * @error: a database failure
  *
- * Replaces the meeting's units (the chair with role "chair").
+ * Replaces the meeting's units (the chair with role "chair") and files it
+ * under its indicator.
  *
  * Returns: whether the units were written.
  */
 gboolean
 sched_meeting_write_units (SchedDb *db, gint64 meeting_id, SchedMeetingDraft *draft, GError **error)
 {
-  static const char *const clear_sql = "DELETE FROM meeting_units WHERE meeting_id = ?1";
-  static const char *const insert_sql
-      = "INSERT INTO meeting_units (meeting_id, unit_code, role) VALUES (?1, ?2, ?3)";
-  /* the indicator the meeting counts in (docs/STATISTICS.md), decided once
-   * here so the statistics read it from an index */
-  static const char *const scope_sql
-      = "UPDATE meetings SET scope = (SELECT CASE "
-        "WHEN sum (u.level = 'central') > 0 AND sum (u.level != 'central') > 0 THEN 'central' "
-        "WHEN sum (u.level = 'central') = 0 AND sum (u.level = 'province') > 0 "
-        " AND sum (u.level IN ('district', 'commune')) > 0 THEN 'provincial' END "
-        "FROM meeting_units mu JOIN units u ON u.code = mu.unit_code WHERE mu.meeting_id = ?1) "
-        "WHERE id = ?1";
   g_autoptr (GPtrArray) units = taking_part (draft);
-  g_autoptr (SchedStmt) clear = sched_db_prepare (db, clear_sql, error);
-  g_autoptr (SchedStmt) scope = NULL;
+  g_autoptr (SchedStmt) clear
+      = sched_db_prepare (db, "DELETE FROM meeting_units WHERE meeting_id = ?1", error);
+  g_autoptr (SchedStmt) update = NULL;
+  const char *scope;
 
   if (clear == NULL)
     return FALSE;
   sqlite3_bind_int64 (clear, 1, meeting_id);
-  if (!sched_db_step_done (db, clear, error))
+  if (!sched_db_step_done (db, clear, error) || !add_units (db, meeting_id, units, error)
+      || !units_scope (db, units, &scope, error))
     return FALSE;
-  for (guint i = 0; i < units->len; i++)
-    {
-      g_autoptr (SchedStmt) insert = sched_db_prepare (db, insert_sql, error);
-
-      if (insert == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (insert, 1, meeting_id);
-      sqlite3_bind_text (insert, 2, units->pdata[i], -1, SQLITE_STATIC);
-      sqlite3_bind_text (insert, 3, i == 0 ? "chair" : "participant", -1, SQLITE_STATIC);
-      if (!sched_db_step_done (db, insert, error))
-        return FALSE;
-    }
-  scope = sched_db_prepare (db, scope_sql, error);
-  if (scope == NULL)
+  g_clear_pointer (&clear, sched_stmt_release);
+  update = sched_db_prepare (db, "UPDATE meetings SET scope = ?2 WHERE id = ?1", error);
+  if (update == NULL)
     return FALSE;
-  sqlite3_bind_int64 (scope, 1, meeting_id);
-  return sched_db_step_done (db, scope, error);
+  sqlite3_bind_int64 (update, 1, meeting_id);
+  sqlite3_bind_text (update, 2, scope, -1, SQLITE_STATIC);
+  return sched_db_step_done (db, update, error);
 }
 
 /**
@@ -439,12 +505,14 @@ sched_meeting_insert (SchedDb *db, SchedRequest *request, SchedMeetingDraft *dra
 {
   static const char *const sql
       = "INSERT INTO meetings (title, category, chair_unit, starts_at, ends_at, mode, "
-        "series_id, recurrence_start, notes, created_by, created_at, updated_at) "
-        "VALUES (?2, ?3, ?4, ?5, ?6, ?7, NULLIF (?8, 0), NULLIF (?9, 0), ?10, ?11, ?12, ?12)";
-  g_autoptr (SchedStmt) stmt = sched_db_prepare (db, sql, error);
+        "series_id, recurrence_start, notes, created_by, created_at, updated_at, scope) "
+        "VALUES (?2, ?3, ?4, ?5, ?6, ?7, NULLIF (?8, 0), NULLIF (?9, 0), ?10, ?11, ?12, ?12, ?13)";
+  g_autoptr (GPtrArray) units = taking_part (draft);
+  g_autoptr (SchedStmt) stmt = NULL;
+  const char *scope;
   gint64 id;
 
-  if (stmt == NULL)
+  if (!units_scope (db, units, &scope, error) || (stmt = sched_db_prepare (db, sql, error)) == NULL)
     return 0;
   sqlite3_bind_text (stmt, 2, draft->title, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, draft->category, -1, SQLITE_STATIC);
@@ -458,87 +526,32 @@ sched_meeting_insert (SchedDb *db, SchedRequest *request, SchedMeetingDraft *dra
   if (request->user != NULL)
     sqlite3_bind_int64 (stmt, 11, request->user->id);
   sqlite3_bind_int64 (stmt, 12, request->now);
+  sqlite3_bind_text (stmt, 13, scope, -1, SQLITE_STATIC);
   if (!sched_db_step_done (db, stmt, error))
     return 0;
   id = sched_db_last_insert_id (db);
-  if (!sched_meeting_write_units (db, id, draft, error)
-      || !sched_meeting_book_rooms (db, id, rooms, draft->starts_at, draft->ends_at, error))
+  if (!add_units (db, id, units, error)
+      || !add_bookings (db, id, rooms, draft->starts_at, draft->ends_at, error))
     return 0;
   return id;
 }
 
-static void
-add_column_string (JsonBuilder *builder, const char *name, sqlite3_stmt *stmt, int column)
-{
-  sched_json_add_nullable_string (builder, name, (const char *) sqlite3_column_text (stmt, column));
-}
-
-/* Builds a meeting's JSON from a row of MEETING_COLUMNS. */
-static void
-add_meeting (JsonBuilder *builder, sqlite3_stmt *stmt)
-{
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
-  add_column_string (builder, "uid", stmt, 1);
-  add_column_string (builder, "title", stmt, 2);
-  add_column_string (builder, "category", stmt, 3);
-  add_column_string (builder, "chair_unit", stmt, 4);
-  sched_json_add_json_text (builder, "participants", (const char *) sqlite3_column_text (stmt, 22));
-  sched_json_add_json_text (builder, "rooms", (const char *) sqlite3_column_text (stmt, 23));
-  sched_json_add_time (builder, "starts_at", sqlite3_column_int64 (stmt, 5));
-  sched_json_add_time (builder, "ends_at", sqlite3_column_int64 (stmt, 6));
-  add_column_string (builder, "mode", stmt, 7);
-  add_column_string (builder, "status", stmt, 8);
-  json_builder_set_member_name (builder, "series_id");
-  if (sqlite3_column_type (stmt, 9) == SQLITE_NULL)
-    json_builder_add_null_value (builder);
-  else
-    json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 9));
-  json_builder_set_member_name (builder, "edited");
-  json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 10));
-
-  json_builder_set_member_name (builder, "outcome");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "held_online");
-  if (sqlite3_column_type (stmt, 11) == SQLITE_NULL)
-    json_builder_add_null_value (builder);
-  else
-    json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 11));
-  add_column_string (builder, "evidence", stmt, 12);
-  add_column_string (builder, "external_platform", stmt, 13);
-  add_column_string (builder, "recorded_by", stmt, 14);
-  if (sqlite3_column_type (stmt, 15) == SQLITE_NULL)
-    sched_json_add_nullable_string (builder, "recorded_at", NULL);
-  else
-    sched_json_add_time (builder, "recorded_at", sqlite3_column_int64 (stmt, 15));
-  json_builder_end_object (builder);
-
-  add_column_string (builder, "cancel_reason", stmt, 16);
-  add_column_string (builder, "notes", stmt, 17);
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 18));
-  add_column_string (builder, "created_by", stmt, 19);
-  sched_json_add_time (builder, "created_at", sqlite3_column_int64 (stmt, 20));
-  sched_json_add_time (builder, "updated_at", sqlite3_column_int64 (stmt, 21));
-  json_builder_end_object (builder);
-}
-
 /**
- * sched_meeting_to_json:
+ * sched_meeting_render:
  * @db: the database
  * @id: a meeting id
  * @version: (out) (optional): its version
  * @error: %HN_ERROR_NOT_FOUND for an unknown id
  *
- * Returns: (transfer full) (nullable): the meeting as the API shows it.
+ * Returns: (transfer full) (nullable): the meeting as the API shows it,
+ *   as JSON text.
  */
-JsonNode *
-sched_meeting_to_json (SchedDb *db, gint64 id, gint64 *version, GError **error)
+char *
+sched_meeting_render (SchedDb *db, gint64 id, gint64 *version, GError **error)
 {
-  static const char *const sql = "SELECT " MEETING_COLUMNS " FROM meetings m WHERE m.id = ?1";
+  static const char *const sql
+      = "SELECT " MEETING_JSON ", m.version FROM meetings m WHERE m.id = ?1";
   g_autoptr (SchedStmt) stmt = sched_db_prepare (db, sql, error);
-  g_autoptr (JsonBuilder) builder = NULL;
 
   if (stmt == NULL)
     return NULL;
@@ -550,10 +563,8 @@ sched_meeting_to_json (SchedDb *db, gint64 id, gint64 *version, GError **error)
       return NULL;
     }
   if (version != NULL)
-    *version = sqlite3_column_int64 (stmt, 18);
-  builder = json_builder_new_immutable ();
-  add_meeting (builder, stmt);
-  return json_builder_get_root (builder);
+    *version = sqlite3_column_int64 (stmt, 1);
+  return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
 }
 
 static gboolean
@@ -593,8 +604,7 @@ list_meetings (SchedDb *db, SchedRequest *request, SchedResponse *response, GErr
   static char *list_sql, *count_sql;
   g_autoptr (SchedStmt) list = NULL;
   g_autoptr (SchedStmt) count = NULL;
-  g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
-  g_autoptr (JsonNode) root = NULL;
+  GString *body;
   gint64 from = 946684800, to = G_GINT64_CONSTANT (4102444800);
   guint64 limit = 100, offset = 0, series = 0;
   const char *unit = sched_request_query (request, "unit");
@@ -647,7 +657,7 @@ list_meetings (SchedDb *db, SchedRequest *request, SchedResponse *response, GErr
   /* built once; the statement cache is keyed by these addresses */
   if (g_once_init_enter (&list_sql))
     g_once_init_leave (&list_sql,
-                       g_strconcat ("SELECT " MEETING_COLUMNS, where,
+                       g_strconcat ("SELECT " MEETING_JSON, where,
                                     "ORDER BY m.starts_at, m.id LIMIT ?7 OFFSET ?8", NULL));
   if (g_once_init_enter (&count_sql))
     g_once_init_leave (&count_sql, g_strconcat ("SELECT count(*)", where, NULL));
@@ -673,22 +683,21 @@ list_meetings (SchedDb *db, SchedRequest *request, SchedResponse *response, GErr
   sqlite3_bind_int64 (list, 7, limit);
   sqlite3_bind_int64 (list, 8, offset);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_begin_array (builder);
+  /* the items are SQLite's own JSON text, joined */
+  body = g_string_new ("{\"items\":[");
   while (sqlite3_step (list) == SQLITE_ROW)
-    add_meeting (builder, list);
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "total");
-  json_builder_add_int_value (
-      builder, sqlite3_step (count) == SQLITE_ROW ? sqlite3_column_int64 (count, 0) : 0);
-  json_builder_set_member_name (builder, "limit");
-  json_builder_add_int_value (builder, limit);
-  json_builder_set_member_name (builder, "offset");
-  json_builder_add_int_value (builder, offset);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  sched_response_set_json (response, 200, root);
+    {
+      if (body->str[body->len - 1] != '[')
+        g_string_append_c (body, ',');
+      g_string_append (body, (const char *) sqlite3_column_text (list, 0));
+    }
+  g_string_append_printf (
+      body,
+      "],\"total\":%" G_GINT64_FORMAT ",\"limit\":%" G_GUINT64_FORMAT
+      ",\"offset\":%" G_GUINT64_FORMAT "}",
+      (gint64) (sqlite3_step (count) == SQLITE_ROW ? sqlite3_column_int64 (count, 0) : 0), limit,
+      offset);
+  sched_response_take_json_text (response, 200, g_string_free (body, FALSE));
   return TRUE;
 }
 
@@ -747,32 +756,80 @@ read_draft (JsonObject *object, SchedMeetingDraft *draft, gboolean required, GEr
   return TRUE;
 }
 
-static gboolean
-create_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, GError **error)
+/* A POST's meeting, checked on the reader before its transaction. */
+typedef struct
 {
-  g_auto (SchedMeetingDraft) draft = { 0 };
-  g_autoptr (JsonNode) body = NULL;
-  g_autoptr (GArray) rooms = NULL;
-  g_autoptr (JsonBuilder) conflicts = json_builder_new_immutable ();
-  g_autoptr (JsonNode) created = NULL;
-  JsonObject *object;
-  guint n_conflicts = 0;
-  gint64 id, version;
+  SchedMeetingDraft draft;
+  GArray *rooms;
+} Booking;
 
+static void
+booking_free (gpointer data)
+{
+  Booking *booking = data;
+
+  sched_meeting_draft_clear (&booking->draft);
+  g_clear_pointer (&booking->rooms, g_array_unref);
+  g_free (booking);
+}
+
+/**
+ * sched_meetings_prepare:
+ * @reader: the main thread's read-only connection
+ * @request: GET or POST /api/v1/meetings, its user authenticated
+ * @error: what is wrong with the booking
+ *
+ * A POST's body is read and its references checked here, off the worker:
+ * the role, the fields, the category, the units and whether the user may
+ * manage the chair, the rooms.  They only change by an admin's hand, and
+ * the foreign keys still hold them when the meeting is written; what two
+ * bookings can race for, the rooms' time, is checked in the transaction.
+ *
+ * Returns: whether the request may go on to the worker.
+ */
+gboolean
+sched_meetings_prepare (SchedDb *reader, SchedRequest *request, GError **error)
+{
+  g_autoptr (JsonNode) body = NULL;
+  Booking *booking;
+  JsonObject *object;
+
+  if (!g_str_equal (request->method, "POST"))
+    return TRUE;
   if (!sched_auth_require_role (request->user, writers, error))
     return FALSE;
   object = sched_request_read_object (request, meeting_fields, &body, error);
-  if (object == NULL || !read_draft (object, &draft, TRUE, error)
-      || !sched_meeting_draft_check (db, &draft, error)
-      || !sched_auth_may_manage_unit (db, request->user, draft.chair_unit, error)
-      || !sched_meeting_draft_rooms (db, &draft, &rooms, error))
+  if (object == NULL)
     return FALSE;
+  booking = g_new0 (Booking, 1);
+  if (!read_draft (object, &booking->draft, TRUE, error)
+      || !sched_meeting_draft_check (reader, &booking->draft, error)
+      || !sched_auth_may_manage_unit (reader, request->user, booking->draft.chair_unit, error)
+      || !sched_meeting_draft_rooms (reader, &booking->draft, &booking->rooms, error))
+    {
+      booking_free (booking);
+      return FALSE;
+    }
+  sched_request_set_prepared (request, booking, booking_free);
+  return TRUE;
+}
+
+static gboolean
+create_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, GError **error)
+{
+  Booking *booking = request->prepared;
+  g_autoptr (JsonBuilder) conflicts = json_builder_new_immutable ();
+  char *created;
+  guint n_conflicts = 0;
+  gint64 id, version;
+
+  g_return_val_if_fail (booking != NULL, FALSE);
 
   if (!sched_db_begin (db, error))
     return FALSE;
   json_builder_begin_array (conflicts);
-  if (!sched_meeting_find_conflicts (db, rooms, draft.starts_at, draft.ends_at, 0, conflicts,
-                                     &n_conflicts, error))
+  if (!sched_meeting_find_conflicts (db, booking->rooms, booking->draft.starts_at,
+                                     booking->draft.ends_at, 0, conflicts, &n_conflicts, error))
     return FALSE;
   json_builder_end_array (conflicts);
   if (n_conflicts > 0)
@@ -781,14 +838,15 @@ create_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, GEr
           response, _ ("A room is already booked at that time; see “conflicts”."), conflicts);
       return TRUE;
     }
-  id = sched_meeting_insert (db, request, &draft, rooms, error);
+  id = sched_meeting_insert (db, request, &booking->draft, booking->rooms, error);
   if (id == 0)
     return FALSE;
-  created = sched_meeting_to_json (db, id, &version, error);
-  if (created == NULL
-      || !sched_audit_append (db, request, "create", "meeting", id, NULL, created, error))
+  created = sched_meeting_render (db, id, &version, error);
+  if (created == NULL)
     return FALSE;
-  sched_response_set_json (response, 201, created);
+  sched_response_take_json_text (response, 201, created);
+  if (!sched_audit_append_text (db, request, "create", "meeting", id, NULL, created, error))
+    return FALSE;
   sched_response_set_etag (response, version);
   response->location = g_strdup_printf ("/api/v1/meetings/%" G_GINT64_FORMAT, id);
   return sched_idempotency_commit (db, request, response, error);
@@ -984,16 +1042,17 @@ holds_rooms (const char *status)
 
 static gboolean
 answer_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, gint64 id,
-                const char *action, JsonNode *before, GError **error)
+                const char *action, const char *before, GError **error)
 {
-  g_autoptr (JsonNode) after = NULL;
+  char *after;
   gint64 version;
 
-  after = sched_meeting_to_json (db, id, &version, error);
-  if (after == NULL
-      || !sched_audit_append (db, request, action, "meeting", id, before, after, error))
+  after = sched_meeting_render (db, id, &version, error);
+  if (after == NULL)
     return FALSE;
-  sched_response_set_json (response, 200, after);
+  sched_response_take_json_text (response, 200, after);
+  if (!sched_audit_append_text (db, request, action, "meeting", id, before, after, error))
+    return FALSE;
   sched_response_set_etag (response, version);
   return sched_idempotency_commit (db, request, response, error);
 }
@@ -1008,7 +1067,7 @@ patch_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, gint
   static const char *const run_statuses[] = { "scheduled", "running", "held", NULL };
   g_auto (SchedMeetingDraft) draft = { 0 };
   g_autoptr (JsonNode) body = NULL;
-  g_autoptr (JsonNode) before = NULL;
+  g_autofree char *before = NULL;
   g_autoptr (GArray) rooms = NULL;
   g_autoptr (JsonBuilder) conflicts = json_builder_new_immutable ();
   g_autofree char *status = NULL;
@@ -1068,7 +1127,7 @@ patch_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, gint
   if (!g_str_equal (old_chair, draft.chair_unit)
       && !sched_auth_may_manage_unit (db, request->user, draft.chair_unit, error))
     return FALSE;
-  before = sched_meeting_to_json (db, id, NULL, error);
+  before = sched_meeting_render (db, id, NULL, error);
   if (before == NULL || !sched_meeting_draft_rooms (db, &draft, &rooms, error))
     return FALSE;
 
@@ -1097,7 +1156,7 @@ delete_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, gin
 {
   static const char *const sql = "DELETE FROM meetings WHERE id = ?1";
   g_auto (SchedMeetingDraft) draft = { 0 };
-  g_autoptr (JsonNode) before = NULL;
+  g_autofree char *before = NULL;
   g_autoptr (SchedStmt) stmt = NULL;
   g_autofree char *status = NULL;
   gint64 version;
@@ -1121,13 +1180,13 @@ delete_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, gin
                    (long long) id, status);
       return FALSE;
     }
-  before = sched_meeting_to_json (db, id, NULL, error);
+  before = sched_meeting_render (db, id, NULL, error);
   stmt = sched_db_prepare (db, sql, error);
   if (before == NULL || stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, id);
   if (!sched_db_step_done (db, stmt, error)
-      || !sched_audit_append (db, request, "delete", "meeting", id, before, NULL, error))
+      || !sched_audit_append_text (db, request, "delete", "meeting", id, before, NULL, error))
     return FALSE;
   response->status = 204;
   return sched_idempotency_commit (db, request, response, error);
@@ -1145,7 +1204,7 @@ delete_meeting (SchedDb *db, SchedRequest *request, SchedResponse *response, gin
 gboolean
 sched_meeting_handle (SchedDb *db, SchedRequest *request, SchedResponse *response, GError **error)
 {
-  g_autoptr (JsonNode) meeting = NULL;
+  char *meeting;
   gint64 id, version;
 
   if (!parse_id (request->args[0], &id, error))
@@ -1154,10 +1213,10 @@ sched_meeting_handle (SchedDb *db, SchedRequest *request, SchedResponse *respons
     return patch_meeting (db, request, response, id, error);
   if (g_str_equal (request->method, "DELETE"))
     return delete_meeting (db, request, response, id, error);
-  meeting = sched_meeting_to_json (db, id, &version, error);
+  meeting = sched_meeting_render (db, id, &version, error);
   if (meeting == NULL)
     return FALSE;
-  sched_response_set_json (response, 200, meeting);
+  sched_response_take_json_text (response, 200, meeting);
   sched_response_set_etag (response, version);
   return TRUE;
 }
@@ -1181,7 +1240,7 @@ sched_meeting_handle_cancel (SchedDb *db, SchedRequest *request, SchedResponse *
   static const char *const fields[] = { "reason", NULL };
   g_auto (SchedMeetingDraft) draft = { 0 };
   g_autoptr (JsonNode) body = NULL;
-  g_autoptr (JsonNode) before = NULL;
+  g_autofree char *before = NULL;
   g_autofree char *status = NULL;
   g_autofree char *reason = NULL;
   JsonObject *object;
@@ -1203,7 +1262,7 @@ sched_meeting_handle_cancel (SchedDb *db, SchedRequest *request, SchedResponse *
                    _ ("Meeting %lld is %s and cannot be cancelled."), (long long) id, status);
       return FALSE;
     }
-  before = sched_meeting_to_json (db, id, NULL, error);
+  before = sched_meeting_render (db, id, NULL, error);
   if (before == NULL || !bump (db, request, id, &draft, "cancelled", TRUE, reason, error)
       || !sched_meeting_book_rooms (db, id, NULL, 0, 0, error))
     return FALSE;

@@ -47,9 +47,10 @@ gboolean sched_meeting_write_units (SchedDb *db, gint64 meeting_id, SchedMeeting
 gboolean sched_meeting_book_rooms (SchedDb *db, gint64 meeting_id, GArray *rooms, gint64 starts_at,
                                    gint64 ends_at, GError **error);
 gboolean sched_meeting_involves_unit (SchedDb *db, SchedUser *user, gint64 id, GError **error);
-JsonNode *sched_meeting_to_json (SchedDb *db, gint64 id, gint64 *version, GError **error);
+char *sched_meeting_render (SchedDb *db, gint64 id, gint64 *version, GError **error);
 void sched_response_set_conflict (SchedResponse *response, const char *message, JsonBuilder *list);
 
+gboolean sched_meetings_prepare (SchedDb *reader, SchedRequest *request, GError **error);
 gboolean sched_meetings_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,
                                 GError **error);
 gboolean sched_meeting_handle (SchedDb *db, SchedRequest *request, SchedResponse *response,

@@ -81,8 +81,8 @@ sched_outcome_handle (SchedDb *db, SchedRequest *request, SchedResponse *respons
         "outcome_by = ?6, outcome_at = ?7, version = version + 1, updated_at = ?7 WHERE id = ?1";
   static const char *const free_sql = "DELETE FROM room_bookings WHERE meeting_id = ?1";
   g_autoptr (JsonNode) body = NULL;
-  g_autoptr (JsonNode) before = NULL;
-  g_autoptr (JsonNode) after = NULL;
+  g_autofree char *before = NULL;
+  char *after;
   g_autoptr (SchedStmt) stmt = NULL;
   g_autoptr (SchedStmt) update = NULL;
   g_autofree char *result_name = NULL;
@@ -164,7 +164,7 @@ sched_outcome_handle (SchedDb *db, SchedRequest *request, SchedResponse *respons
   if (!sched_request_check_if_match (request, version, error))
     return FALSE;
 
-  before = sched_meeting_to_json (db, id, NULL, error);
+  before = sched_meeting_render (db, id, NULL, error);
   update = sched_db_prepare (db, update_sql, error);
   if (before == NULL || update == NULL)
     return FALSE;
@@ -189,11 +189,12 @@ sched_outcome_handle (SchedDb *db, SchedRequest *request, SchedResponse *respons
       if (!sched_db_step_done (db, release, error))
         return FALSE;
     }
-  after = sched_meeting_to_json (db, id, &version, error);
-  if (after == NULL
-      || !sched_audit_append (db, request, "outcome", "meeting", id, before, after, error))
+  after = sched_meeting_render (db, id, &version, error);
+  if (after == NULL)
     return FALSE;
-  sched_response_set_json (response, 200, after);
+  sched_response_take_json_text (response, 200, after);
+  if (!sched_audit_append_text (db, request, "outcome", "meeting", id, before, after, error))
+    return FALSE;
   sched_response_set_etag (response, version);
   return sched_idempotency_commit (db, request, response, error);
 }

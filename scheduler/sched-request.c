@@ -40,13 +40,49 @@ sched_request_free (SchedRequest *request)
   g_free (request->path);
   g_clear_pointer (&request->query, g_hash_table_unref);
   g_clear_pointer (&request->body, g_bytes_unref);
+  g_clear_pointer (&request->body_json, json_node_unref);
+  g_clear_error (&request->body_error);
   g_free (request->content_type);
   g_free (request->authorization);
   g_free (request->idempotency_key);
   g_free (request->if_match);
   sched_user_free (request->user);
   g_strfreev (request->args);
+  if (request->prepared_free != NULL)
+    request->prepared_free (request->prepared);
   g_free (request);
+}
+
+/**
+ * sched_request_parse_body:
+ * @request: a request as read from HTTP
+ *
+ * Parses the body as JSON now, on the thread that read it, so that the
+ * database worker, which every request queues for, does not.  The result
+ * (or the error, reported only if the handler reads JSON) waits for
+ * sched_request_read_object().
+ */
+void
+sched_request_parse_body (SchedRequest *request)
+{
+  request->body_parsed = TRUE;
+  request->body_json
+      = hn_json_parse_body (request->content_type, request->body, &request->body_error);
+}
+
+/**
+ * sched_request_set_prepared:
+ * @request: a request
+ * @prepared: (transfer full): what its route's preparation made
+ * @prepared_free: frees @prepared with the request
+ */
+void
+sched_request_set_prepared (SchedRequest *request, gpointer prepared, GDestroyNotify prepared_free)
+{
+  if (request->prepared_free != NULL)
+    request->prepared_free (request->prepared);
+  request->prepared = prepared;
+  request->prepared_free = prepared_free;
 }
 
 /**
@@ -102,11 +138,17 @@ JsonObject *
 sched_request_read_object (SchedRequest *request, const char *const *allowed, JsonNode **root,
                            GError **error)
 {
-  g_autoptr (JsonNode) node = hn_json_parse_body (request->content_type, request->body, error);
+  g_autoptr (JsonNode) node = NULL;
   JsonObject *object;
 
-  if (node == NULL)
-    return NULL;
+  if (!request->body_parsed)
+    sched_request_parse_body (request);
+  if (request->body_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (request->body_error));
+      return NULL;
+    }
+  node = json_node_ref (request->body_json);
   object = sched_json_require_object (node, error);
   if (object == NULL || !sched_json_check_fields (object, allowed, error))
     return NULL;
@@ -188,12 +230,24 @@ sched_response_free (SchedResponse *response)
 void
 sched_response_set_json (SchedResponse *response, guint status, JsonNode *node)
 {
+  sched_response_take_json_text (response, status, json_to_string (node, FALSE));
+}
+
+/**
+ * sched_response_take_json_text:
+ * @response: a response
+ * @status: the HTTP status
+ * @text: (transfer full): the body, JSON text
+ */
+void
+sched_response_take_json_text (SchedResponse *response, guint status, char *text)
+{
   response->status = status;
   g_free (response->content_type);
   response->content_type = g_strdup ("application/json; charset=utf-8");
   g_free (response->body);
-  response->body = json_to_string (node, FALSE);
-  response->length = strlen (response->body);
+  response->body = text;
+  response->length = strlen (text);
 }
 
 /**

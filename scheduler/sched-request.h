@@ -30,10 +30,19 @@ typedef struct
   char *idempotency_key;
   char *if_match;
   gint64 now;
+  /* the body parsed as JSON on the main thread (sched_request_parse_body),
+   * or why it is not JSON */
+  gboolean body_parsed;
+  JsonNode *body_json;
+  GError *body_error;
 
   /* filled by the router */
   SchedUser *user;
   GStrv args;
+  /* what the route's preparation checked on the main thread, for its
+   * handler on the worker */
+  gpointer prepared;
+  GDestroyNotify prepared_free;
 } SchedRequest;
 
 /* Turns gathered data into the body, off the database worker. */
@@ -59,6 +68,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SchedUser, sched_user_free)
 
 void sched_request_free (SchedRequest *request);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SchedRequest, sched_request_free)
+void sched_request_parse_body (SchedRequest *request);
+void sched_request_set_prepared (SchedRequest *request, gpointer prepared,
+                                 GDestroyNotify prepared_free);
 const char *sched_request_query (SchedRequest *request, const char *name);
 gboolean sched_request_check_query (SchedRequest *request, const char *const *allowed,
                                     GError **error);
@@ -70,6 +82,7 @@ SchedResponse *sched_response_new (void);
 void sched_response_free (SchedResponse *response);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SchedResponse, sched_response_free)
 void sched_response_set_json (SchedResponse *response, guint status, JsonNode *node);
+void sched_response_take_json_text (SchedResponse *response, guint status, char *text);
 void sched_response_set_error (SchedResponse *response, const GError *error);
 void sched_response_set_etag (SchedResponse *response, gint64 version);
 

@@ -1,8 +1,8 @@
 /* sched-stats.c: GET /api/v1/stats/online-ratio.
  *
- * What counts is defined here and in the scope rule of
- * sched_meeting_write_units(), which files each meeting under its
- * indicator (docs/STATISTICS.md says it in words):
+ * What counts is defined here and in units_scope() of sched-meetings.c,
+ * which files each meeting under its indicator (docs/STATISTICS.md says
+ * it in words):
  *
  * - indicator "provincial" (the default): meetings in which the province
  *   and at least one district or commune unit take part, either side
@@ -35,8 +35,8 @@
 /* Local time is UTC+7 for every time the API accepts. */
 #define LOCAL_OFFSET "'+7 hours'"
 
-/* meetings.scope is kept by sched_meeting_write_units(): the definition
- * above, decided when the units are written */
+/* meetings.scope is kept by sched-meetings.c: the definition above,
+ * decided whenever a meeting's units are written */
 #define SCOPE                                                                                      \
   " FROM meetings m WHERE m.scope = ?7 AND m.starts_at >= ?1 AND m.starts_at < ?2 "                \
   "AND (?3 IS NULL OR m.category = ?3) AND (?4 IS NULL OR m.chair_unit = ?4) "                     \

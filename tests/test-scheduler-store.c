@@ -1,6 +1,7 @@
 /* test-scheduler-store.c: the scheduler's database on real SQLite files:
  * first start, upgrade in place, a newer schema refused, the online
- * backup, the CSV reader. */
+ * backup, the CSV reader, a meeting as SQLite writes its JSON, the
+ * read-only connection. */
 #include "config.h"
 
 #include <string.h>
@@ -9,6 +10,8 @@
 #include "sched-auth.h"
 #include "sched-csv.h"
 #include "sched-db.h"
+#include "sched-json.h"
+#include "sched-meetings.h"
 #include "support/hn-test.h"
 
 static gint64
@@ -251,6 +254,117 @@ test_csv (void)
   g_assert_nonnull (strstr (error->message, "line 3"));
 }
 
+/* Books a meeting through the scheduler's own code; returns its id. */
+static gint64
+book (SchedDb *db, SchedRequest *request, gint64 starts_at, const char *mode)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (SchedMeetingDraft) draft = { 0 };
+  g_autoptr (GArray) rooms = NULL;
+  const char *participants[] = { "248", "243", NULL };
+  gint64 id;
+
+  draft.title = g_strdup ("Giao ban \"tuần\" / Họp");
+  draft.category = g_strdup ("provincial-task");
+  draft.chair_unit = g_strdup ("26");
+  draft.participants = g_strdupv ((GStrv) participants);
+  draft.starts_at = starts_at;
+  draft.ends_at = starts_at + 3600;
+  draft.mode = g_strdup (mode);
+  g_assert_true (sched_db_begin (db, &error));
+  g_assert_true (sched_meeting_draft_rooms (db, &draft, &rooms, &error));
+  id = sched_meeting_insert (db, request, &draft, rooms, &error);
+  g_assert_no_error (error);
+  g_assert_true (sched_db_commit (db, &error));
+  return id;
+}
+
+/* The JSON SQLite writes for a meeting has the API's shape and its times
+ * say what sched_time_format() says, across a local midnight and a new
+ * year. */
+static void
+test_meeting_json (void)
+{
+  g_autofree char *dir = hn_test_make_tmpdir ("store");
+  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SchedDb) db = sched_db_open (path, 0, &error);
+  /* 2030-12-31T17:30:00Z is half past midnight of 2031 in Hà Nội */
+  const gint64 starts[] = { 1627808400, 1924968600, 946684800 };
+  SchedRequest request = { .now = 1924970000 };
+
+  g_assert_no_error (error);
+  g_assert_true (sched_auth_add_user (db, "thuky", "secretary", "26", HN_TEST_PASSWORD, 1, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (starts); i++)
+    {
+      gint64 id = book (db, &request, starts[i], i == 2 ? "in-person" : "online");
+      gint64 version = 0;
+      g_autofree char *text = sched_meeting_render (db, id, &version, &error);
+      g_autoptr (JsonNode) node = json_from_string (text, &error);
+      JsonObject *meeting, *outcome;
+      JsonArray *participants, *rooms;
+      g_autofree char *starts_at = sched_time_format (starts[i]);
+      g_autofree char *ends_at = sched_time_format (starts[i] + 3600);
+      g_autofree char *created_at = sched_time_format (request.now);
+
+      g_assert_no_error (error);
+      meeting = json_node_get_object (node);
+      g_assert_cmpint (json_object_get_int_member (meeting, "id"), ==, id);
+      g_assert_cmpint (version, ==, 1);
+      g_assert_cmpint (json_object_get_int_member (meeting, "version"), ==, 1);
+      g_assert_cmpstr (json_object_get_string_member (meeting, "title"), ==,
+                       "Giao ban \"tuần\" / Họp");
+      g_assert_cmpstr (json_object_get_string_member (meeting, "starts_at"), ==, starts_at);
+      g_assert_cmpstr (json_object_get_string_member (meeting, "ends_at"), ==, ends_at);
+      g_assert_cmpstr (json_object_get_string_member (meeting, "created_at"), ==, created_at);
+      g_assert_cmpstr (json_object_get_string_member (meeting, "status"), ==, "scheduled");
+      g_assert_true (json_object_get_null_member (meeting, "series_id"));
+      g_assert_false (json_object_get_boolean_member (meeting, "edited"));
+      g_assert_true (g_str_has_prefix (json_object_get_string_member (meeting, "uid"), "meeting-"));
+      participants = json_object_get_array_member (meeting, "participants");
+      g_assert_cmpuint (json_array_get_length (participants), ==, 2);
+      g_assert_cmpstr (json_array_get_string_element (participants, 0), ==, "243");
+      g_assert_cmpstr (json_array_get_string_element (participants, 1), ==, "248");
+      rooms = json_object_get_array_member (meeting, "rooms");
+      g_assert_cmpuint (json_array_get_length (rooms), ==, i == 2 ? 0 : 3);
+      if (i < 2)
+        g_assert_nonnull (
+            json_object_get_string_member (json_array_get_object_element (rooms, 0), "name"));
+      outcome = json_object_get_object_member (meeting, "outcome");
+      g_assert_true (json_object_get_null_member (outcome, "held_online"));
+      g_assert_true (json_object_get_null_member (outcome, "recorded_at"));
+      g_assert_true (json_object_get_null_member (meeting, "cancel_reason"));
+    }
+  g_assert_cmpint (count (path, "SELECT count(*) FROM meetings WHERE scope = 'provincial'"), ==, 3);
+}
+
+/* The main thread's reader sees each commit of the writer and can
+ * write nothing. */
+static void
+test_reader (void)
+{
+  g_autofree char *dir = hn_test_make_tmpdir ("store");
+  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SchedDb) db = sched_db_open (path, 0, &error);
+  g_autoptr (SchedDb) reader = NULL;
+  SchedRequest request = { .now = 1924970000 };
+  gint64 id;
+  g_autofree char *seen = NULL;
+
+  g_assert_no_error (error);
+  reader = sched_db_open_reader (db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sched_db_get_version (reader), ==, sched_db_get_version (db));
+  id = book (db, &request, 1924968600, "online");
+  seen = sched_meeting_render (reader, id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (seen, "\"starts_at\":\"2031-01-01T00:30:00+07:00\""));
+  g_assert_false (sched_db_exec (reader, "DELETE FROM meetings", &error));
+  g_assert_error (error, HN_ERROR, HN_ERROR_INTERNAL);
+  g_assert_cmpint (count (path, "SELECT count(*) FROM meetings"), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -261,5 +375,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scheduler-store/backup", test_backup);
   g_test_add_func ("/scheduler-store/add-user-refusals", test_add_user_refusals);
   g_test_add_func ("/scheduler-store/csv", test_csv);
+  g_test_add_func ("/scheduler-store/meeting-json", test_meeting_json);
+  g_test_add_func ("/scheduler-store/reader", test_reader);
   return g_test_run ();
 }
