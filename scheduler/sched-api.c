@@ -502,6 +502,7 @@ handle_api (HnServer *server, SoupServerMessage *msg, const char *path, GHashTab
   Call *call = g_new0 (Call, 1);
   SchedRequest *request = g_new0 (SchedRequest, 1);
   g_autoptr (GError) error = NULL;
+  const Route *route;
   Job *job;
 
   request->method = g_strdup (soup_server_message_get_method (msg));
@@ -527,15 +528,15 @@ handle_api (HnServer *server, SoupServerMessage *msg, const char *path, GHashTab
       start_login (self, call);
       return;
     }
-  job = g_new0 (Job, 1);
-  job->route = admit (self, request, &error);
-  if (job->route == NULL)
+  route = admit (self, request, &error);
+  if (route == NULL)
     {
-      g_free (job);
       write_error (msg, error);
       call_free (call);
       return;
     }
+  job = g_new0 (Job, 1);
+  job->route = route;
   job->request = g_steal_pointer (&call->request);
   sched_db_run_async (self->db, route_job, job, (GDestroyNotify) job_free,
                       (GDestroyNotify) sched_response_free, on_routed, call);
