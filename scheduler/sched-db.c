@@ -587,7 +587,8 @@ sched_db_init (SchedDb *self)
  * @error: what failed, in one sentence
  *
  * WAL journal, foreign keys on, synchronous=FULL (an acknowledged booking
- * survives a power cut), a busy timeout for a backup running beside it.
+ * survives a power cut), temporary journals in memory, a busy timeout for
+ * a backup running beside it.
  *
  * Returns: (transfer full) (nullable): the open, migrated database.
  */
@@ -618,7 +619,12 @@ sched_db_open (const char *path, guint max_version, GError **error)
   if (!sched_db_exec (self,
                       "PRAGMA journal_mode = WAL;"
                       "PRAGMA synchronous = FULL;"
-                      "PRAGMA foreign_keys = ON;",
+                      "PRAGMA foreign_keys = ON;"
+                      /* A group commit runs each job in a savepoint, whose
+                       * journal of the pages it changes spilled into a
+                       * temporary file: writes inside every insert.  A
+                       * transaction here is one request: memory is plenty. */
+                      "PRAGMA temp_store = MEMORY;",
                       error))
     {
       g_prefix_error (error, _ ("cannot use the database %s: "), path);
