@@ -278,6 +278,24 @@ sched_db_latest_version (void)
   return names != NULL ? g_strv_length (names) : 0;
 }
 
+/* Whether every foreign key of the database finds its row. */
+static gboolean
+references_hold (SchedDb *self, GError **error)
+{
+  g_autoptr (SchedStmt) stmt = sched_db_prepare (self, "PRAGMA foreign_key_check", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_set_error (error, HN_ERROR, HN_ERROR_INTERNAL, "a row of %s refers to a missing row of %s",
+                   (const char *) sqlite3_column_text (stmt, 0),
+                   (const char *) sqlite3_column_text (stmt, 2));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 apply_migrations (SchedDb *self, guint max_version, GError **error)
 {
@@ -302,6 +320,12 @@ apply_migrations (SchedDb *self, guint max_version, GError **error)
       return FALSE;
     }
   qsort (names, latest, sizeof (char *), compare_names);
+  /* A migration may rebuild a table, SQLite's one way to change its
+   * constraints: foreign keys are off meanwhile (dropping the old table
+   * must not cascade), as SQLite's procedure asks, and every reference is
+   * checked before the migration commits. */
+  if (self->version < latest && !sched_db_exec (self, "PRAGMA foreign_keys = OFF", error))
+    return FALSE;
   for (guint i = self->version; i < latest && (max_version == 0 || i < max_version); i++)
     {
       g_autofree char *resource = g_strconcat (RESOURCE_PREFIX "/migrations/", names[i], NULL);
@@ -313,7 +337,8 @@ apply_migrations (SchedDb *self, guint max_version, GError **error)
       /* a migration and its version number land together or not at all */
       if (!sched_db_begin (self, error)
           || !sched_db_exec (self, g_bytes_get_data (sql, NULL), error)
-          || !sched_db_exec (self, set_version, error) || !sched_db_commit (self, error))
+          || !references_hold (self, error) || !sched_db_exec (self, set_version, error)
+          || !sched_db_commit (self, error))
         {
           sched_db_rollback (self);
           g_prefix_error (error, "migration %s: ", names[i]);
@@ -322,7 +347,7 @@ apply_migrations (SchedDb *self, guint max_version, GError **error)
       self->version = i + 1;
       g_info ("database %s migrated to schema %u (%s)", self->path, self->version, names[i]);
     }
-  return TRUE;
+  return sched_db_exec (self, "PRAGMA foreign_keys = ON", error);
 }
 
 static gboolean

@@ -338,6 +338,72 @@ test_meeting_json (void)
   g_assert_cmpint (count (path, "SELECT count(*) FROM meetings WHERE scope = 'provincial'"), ==, 3);
 }
 
+/* Migration 4 rebuilds the meetings table: every meeting, with its units,
+ * room bookings and audit entries, comes through, each reference holds,
+ * and the constraints still refuse what they refused. */
+static void
+test_upgrade_keeps_meetings (void)
+{
+  g_autofree char *dir = hn_test_make_tmpdir ("store");
+  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SchedDb) db = sched_db_open (path, 3, &error);
+  SchedRequest request = { .now = 1924970000 };
+  sqlite3 *handle = NULL;
+  const char *const counted[] = { "meetings", "meeting_units", "room_bookings", "audit", "users" };
+  gint64 before[G_N_ELEMENTS (counted)];
+
+  g_assert_no_error (error);
+  g_assert_true (sched_auth_add_user (db, "thuky", "secretary", "26", HN_TEST_PASSWORD, 1, &error));
+  for (int i = 0; i < 5; i++)
+    book (db, &request, 1924968600 + i * 7200, i == 4 ? "in-person" : "online");
+  g_assert_true (sched_db_exec (db,
+                                "INSERT INTO audit (at, login, action, entity, entity_id) "
+                                "VALUES (1, 'thuky', 'create', 'meeting', '1')",
+                                &error));
+  g_clear_object (&db);
+  for (guint i = 0; i < G_N_ELEMENTS (counted); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", counted[i]);
+
+      before[i] = count (path, sql);
+      g_assert_cmpint (before[i], >, 0);
+    }
+
+  db = sched_db_open (path, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sched_db_get_version (db), ==, sched_db_latest_version ());
+  /* the next meeting takes the next id */
+  g_assert_cmpint (book (db, &request, 1924968600 + 10 * 7200, "online"), ==, 6);
+  g_clear_object (&db);
+  for (guint i = 0; i < G_N_ELEMENTS (counted); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", counted[i]);
+
+      g_assert_cmpint (count (path, sql), ==, before[i] + (i < 3 ? (i == 0 ? 1 : 3) : 0));
+    }
+  g_assert_cmpint (count (path, "SELECT count(*) FROM pragma_foreign_key_check"), ==, 0);
+  g_assert_cmpint (count (path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                "('meetings_start', 'meetings_scope_start', 'meetings_new')"),
+                   ==, 2);
+  g_assert_cmpint (sqlite3_open (path, &handle), ==, SQLITE_OK);
+  g_assert_cmpint (
+      sqlite3_exec (handle, "UPDATE meetings SET mode = 'webinar' WHERE id = 1", NULL, NULL, NULL),
+      ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (sqlite3_exec (handle, "UPDATE meetings SET status = 'postponed' WHERE id = 1",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (sqlite3_exec (handle, "UPDATE meetings SET evidence = 'rumour' WHERE id = 1",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (sqlite3_exec (handle,
+                                 "UPDATE meetings SET status = 'held', evidence = 'mcu' "
+                                 "WHERE id = 1",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (handle);
+}
+
 /* The main thread's reader sees each commit of the writer and can
  * write nothing. */
 static void
@@ -377,5 +443,6 @@ main (int argc, char **argv)
   g_test_add_func ("/scheduler-store/csv", test_csv);
   g_test_add_func ("/scheduler-store/meeting-json", test_meeting_json);
   g_test_add_func ("/scheduler-store/reader", test_reader);
+  g_test_add_func ("/scheduler-store/upgrade-keeps-meetings", test_upgrade_keeps_meetings);
   return g_test_run ();
 }
