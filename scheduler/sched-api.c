@@ -169,24 +169,31 @@ find_route (SchedRequest *request, GError **error)
   return NULL;
 }
 
-/* Runs on the main thread: what a request must pass before it queues. */
+/* A bearer token where the route asks for one (or, optional, brings one). */
+static gboolean
+authenticate (SchedApi *self, const Route *route, SchedRequest *request, GError **error)
+{
+  if (route->auth == AUTH_NONE || (route->auth == AUTH_OPTIONAL && request->authorization == NULL))
+    return TRUE;
+  request->user
+      = sched_auth_authenticate (self->reader, request->authorization, request->now, error);
+  return request->user != NULL;
+}
+
+/* Runs on the main thread: what a request must pass before it queues,
+ * read from one snapshot. */
 static const Route *
 admit (SchedApi *self, SchedRequest *request, GError **error)
 {
   const Route *route = find_route (request, error);
+  gboolean admitted;
 
-  if (route == NULL)
+  if (route == NULL || !sched_db_begin_read (self->reader, error))
     return NULL;
-  if (route->auth == AUTH_USER || (route->auth == AUTH_OPTIONAL && request->authorization != NULL))
-    {
-      request->user
-          = sched_auth_authenticate (self->reader, request->authorization, request->now, error);
-      if (request->user == NULL)
-        return NULL;
-    }
-  if (route->prepare != NULL && !route->prepare (self->reader, request, error))
-    return NULL;
-  return route;
+  admitted = authenticate (self, route, request, error)
+             && (route->prepare == NULL || route->prepare (self->reader, request, error));
+  sched_db_end_read (self->reader);
+  return admitted ? route : NULL;
 }
 
 typedef struct

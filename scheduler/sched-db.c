@@ -182,6 +182,36 @@ sched_db_begin (SchedDb *self, GError **error)
 }
 
 /**
+ * sched_db_begin_read:
+ * @self: a #SchedDb, usually a reader
+ * @error: what failed
+ *
+ * One snapshot for several reads: they see the same commit, and take the
+ * WAL's read lock once (a file lock each) instead of once a statement.
+ * End with sched_db_end_read().
+ *
+ * Returns: whether the read transaction began.
+ */
+gboolean
+sched_db_begin_read (SchedDb *self, GError **error)
+{
+  return run_cached (self, "BEGIN DEFERRED", error);
+}
+
+/**
+ * sched_db_end_read:
+ * @self: a #SchedDb in a read transaction
+ *
+ * Ends it; nothing was written, so nothing can fail to commit.
+ */
+void
+sched_db_end_read (SchedDb *self)
+{
+  if (!sqlite3_get_autocommit (self->handle))
+    run_cached (self, "COMMIT", NULL);
+}
+
+/**
  * sched_db_commit:
  * @self: a #SchedDb in a transaction
  * @error: what failed (the transaction is then rolled back)

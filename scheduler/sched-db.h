@@ -55,6 +55,8 @@ SchedStmt *sched_db_prepare (SchedDb *self, const char *sql, GError **error);
 gboolean sched_db_step_done (SchedDb *self, SchedStmt *stmt, GError **error);
 gboolean sched_db_exec (SchedDb *self, const char *sql, GError **error);
 gboolean sched_db_begin (SchedDb *self, GError **error);
+gboolean sched_db_begin_read (SchedDb *self, GError **error);
+void sched_db_end_read (SchedDb *self);
 gboolean sched_db_commit (SchedDb *self, GError **error);
 void sched_db_rollback (SchedDb *self);
 gint64 sched_db_last_insert_id (SchedDb *self);

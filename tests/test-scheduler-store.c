@@ -404,8 +404,8 @@ test_upgrade_keeps_meetings (void)
   sqlite3_close (handle);
 }
 
-/* The main thread's reader sees each commit of the writer and can
- * write nothing. */
+/* The main thread's reader sees each commit of the writer, one snapshot
+ * in a read transaction, and can write nothing. */
 static void
 test_reader (void)
 {
@@ -428,7 +428,21 @@ test_reader (void)
   g_assert_nonnull (strstr (seen, "\"starts_at\":\"2031-01-01T00:30:00+07:00\""));
   g_assert_false (sched_db_exec (reader, "DELETE FROM meetings", &error));
   g_assert_error (error, HN_ERROR, HN_ERROR_INTERNAL);
+  g_clear_error (&error);
   g_assert_cmpint (count (path, "SELECT count(*) FROM meetings"), ==, 1);
+
+  /* a read transaction is one snapshot: a commit made meanwhile shows
+   * after it ends */
+  g_assert_true (sched_db_begin_read (reader, &error));
+  g_free (sched_meeting_render (reader, id, NULL, &error));
+  g_assert_no_error (error);
+  id = book (db, &request, 1924968600 + 7200, "online");
+  g_assert_null (sched_meeting_render (reader, id, NULL, &error));
+  g_assert_error (error, HN_ERROR, HN_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  sched_db_end_read (reader);
+  g_free (sched_meeting_render (reader, id, NULL, &error));
+  g_assert_no_error (error);
 }
 
 int
