@@ -181,18 +181,26 @@ authenticate (SchedApi *self, const Route *route, SchedRequest *request, GError 
 }
 
 /* Runs on the main thread: what a request must pass before it queues,
- * read from one snapshot. */
+ * read from one snapshot.  A retried POST whose first answer is stored
+ * gets it back in @replay, as it was, without being checked again; the
+ * worker looks once more, for a first request still in flight. */
 static const Route *
-admit (SchedApi *self, SchedRequest *request, GError **error)
+admit (SchedApi *self, SchedRequest *request, SchedResponse **replay, GError **error)
 {
   const Route *route = find_route (request, error);
-  gboolean admitted;
+  g_autoptr (SchedResponse) response = sched_response_new ();
+  gboolean admitted, replayed = FALSE;
 
   if (route == NULL || !sched_db_begin_read (self->reader, error))
     return NULL;
-  admitted = authenticate (self, route, request, error)
-             && (route->prepare == NULL || route->prepare (self->reader, request, error));
+  admitted
+      = authenticate (self, route, request, error)
+        && (!g_str_equal (request->method, "POST")
+            || sched_idempotency_replay (self->reader, request, response, &replayed, error))
+        && (replayed || route->prepare == NULL || route->prepare (self->reader, request, error));
   sched_db_end_read (self->reader);
+  if (admitted && replayed)
+    *replay = g_steal_pointer (&response);
   return admitted ? route : NULL;
 }
 
@@ -509,6 +517,7 @@ handle_api (HnServer *server, SoupServerMessage *msg, const char *path, GHashTab
   Call *call = g_new0 (Call, 1);
   SchedRequest *request = g_new0 (SchedRequest, 1);
   g_autoptr (GError) error = NULL;
+  g_autoptr (SchedResponse) replay = NULL;
   const Route *route;
   Job *job;
 
@@ -535,10 +544,13 @@ handle_api (HnServer *server, SoupServerMessage *msg, const char *path, GHashTab
       start_login (self, call);
       return;
     }
-  route = admit (self, request, &error);
-  if (route == NULL)
+  route = admit (self, request, &replay, &error);
+  if (route == NULL || replay != NULL)
     {
-      write_error (msg, error);
+      if (replay != NULL)
+        write_response (msg, replay);
+      else
+        write_error (msg, error);
       call_free (call);
       return;
     }
