@@ -111,14 +111,12 @@ seed (const char *path)
 /* A lean HTTP/1.1 client for the load: connect, write the request, read
  * until the server closes (it answers Connection: close).  A SoupSession
  * per request cost the clients more CPU than the server spends on a
- * booking, on the same two cores. */
+ * booking, on the same two cores; the requests are written before the
+ * clock starts. */
 static guint
-post_raw (guint16 port, const char *auth, const char *body)
+post_raw (GSocketAddress *address, const char *request)
 {
   g_autoptr (GSocket) socket = NULL;
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, port);
-  g_autofree char *request = NULL;
   char answer[4096];
   gsize got = 0;
   gssize n;
@@ -127,10 +125,6 @@ post_raw (guint16 port, const char *auth, const char *body)
   socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
   if (socket == NULL || !g_socket_connect (socket, address, NULL, NULL))
     return 0;
-  request = g_strdup_printf ("POST /api/v1/meetings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                             "Authorization: %s\r\nContent-Type: application/json\r\n"
-                             "Content-Length: %zu\r\n\r\n%s",
-                             auth, strlen (body), body);
   if (g_socket_send (socket, request, strlen (request), NULL, NULL) < 0)
     return 0;
   while ((n = g_socket_receive (socket, answer + got, sizeof answer - 1 - got, NULL, NULL)) > 0)
@@ -145,12 +139,31 @@ post_raw (guint16 port, const char *auth, const char *body)
   return status;
 }
 
+/* The booking of slot @i (two hours apart from 2030 on), as sent. */
+static char *
+booking_request (const char *auth, guint i)
+{
+  g_autoptr (GDateTime) base = g_date_time_new_utc (2030, 1, 1, 0, 0, 0);
+  g_autoptr (GDateTime) start = g_date_time_add_hours (base, 2 * i);
+  g_autoptr (GDateTime) end = g_date_time_add_hours (start, 1);
+  g_autofree char *s = g_date_time_format (start, "%Y-%m-%dT%H:%M:%S+00:00");
+  g_autofree char *e = g_date_time_format (end, "%Y-%m-%dT%H:%M:%S+00:00");
+  g_autofree char *body = g_strdup_printf (
+      "{\"title\":\"Đo tải %u\",\"category\":\"provincial-task\",\"chair_unit\":\"26\","
+      "\"participants\":[\"243\",\"248\"],\"starts_at\":\"%s\",\"ends_at\":\"%s\","
+      "\"mode\":\"online\"}",
+      i, s, e);
+
+  return g_strdup_printf ("POST /api/v1/meetings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Authorization: %s\r\nContent-Type: application/json\r\n"
+                          "Content-Length: %zu\r\n\r\n%s",
+                          auth, strlen (body), body);
+}
+
 typedef struct
 {
-  const char *url;
-  guint16 port;
-  const char *auth;
-  guint first, count;
+  GSocketAddress *address;
+  GPtrArray *requests;
   GArray *latencies;
   guint failures;
 } Client;
@@ -159,21 +172,11 @@ static gpointer
 run_client (gpointer data)
 {
   Client *client = data;
-  g_autoptr (GDateTime) base = g_date_time_new_utc (2030, 1, 1, 0, 0, 0);
 
-  for (guint i = client->first; i < client->first + client->count; i++)
+  for (guint i = 0; i < client->requests->len; i++)
     {
-      g_autoptr (GDateTime) start = g_date_time_add_hours (base, 2 * i);
-      g_autofree char *s = g_date_time_format (start, "%Y-%m-%dT%H:%M:%S+00:00");
-      g_autoptr (GDateTime) end = g_date_time_add_hours (start, 1);
-      g_autofree char *e = g_date_time_format (end, "%Y-%m-%dT%H:%M:%S+00:00");
-      g_autofree char *body = g_strdup_printf (
-          "{\"title\":\"Đo tải %u\",\"category\":\"provincial-task\",\"chair_unit\":\"26\","
-          "\"participants\":[\"243\",\"248\"],\"starts_at\":\"%s\",\"ends_at\":\"%s\","
-          "\"mode\":\"online\"}",
-          i, s, e);
       gint64 t0 = g_get_monotonic_time ();
-      guint status = post_raw (client->port, client->auth, body);
+      guint status = post_raw (client->address, client->requests->pdata[i]);
       double ms = (g_get_monotonic_time () - t0) / 1000.0;
 
       if (status != 201)
@@ -200,40 +203,58 @@ cpu_seconds (GPid pid)
          / sysconf (_SC_CLK_TCK);
 }
 
-static double
-book (const char *base_url, guint16 port, const char *auth, guint clients, guint offset,
-      double *p50, double *p99)
+typedef struct
 {
-  g_autofree char *url = g_strconcat (base_url, "/api/v1/meetings", NULL);
+  double rate, p50, p99, server_ms, client_ms;
+  double ratio; /* rate / the same round's ceiling */
+} Measure;
+
+/* BOOKINGS bookings from @clients clients at once, slots from @offset on;
+ * the CPU of the server (@server) and of this process counted while they
+ * run. */
+static void
+book (guint16 port, GPid server, const char *auth, guint clients, guint offset, Measure *m)
+{
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, port);
   g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (double));
   Client c[8] = { 0 };
   GThread *threads[8];
-  gint64 t0 = g_get_monotonic_time ();
-  double seconds;
+  gint64 t0;
+  double server0, client0;
   guint failures = 0;
 
   for (guint i = 0; i < clients; i++)
     {
-      c[i].url = url;
-      c[i].port = port;
-      c[i].auth = auth;
-      c[i].count = BOOKINGS / clients;
-      c[i].first = offset + i * c[i].count;
+      c[i].address = address;
+      c[i].requests = g_ptr_array_new_with_free_func (g_free);
+      for (guint k = 0; k < BOOKINGS / clients; k++)
+        g_ptr_array_add (c[i].requests,
+                         booking_request (auth, offset + i * (BOOKINGS / clients) + k));
       c[i].latencies = g_array_new (FALSE, FALSE, sizeof (double));
-      threads[i] = g_thread_new ("client", run_client, &c[i]);
     }
+  server0 = cpu_seconds (server);
+  client0 = cpu_seconds (getpid ());
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < clients; i++)
+    threads[i] = g_thread_new ("client", run_client, &c[i]);
   for (guint i = 0; i < clients; i++)
     {
       g_thread_join (threads[i]);
       g_array_append_vals (all, c[i].latencies->data, c[i].latencies->len);
       failures += c[i].failures;
+    }
+  m->rate = BOOKINGS / ((g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC);
+  m->server_ms = (cpu_seconds (server) - server0) * 1000 / BOOKINGS;
+  m->client_ms = (cpu_seconds (getpid ()) - client0) * 1000 / BOOKINGS;
+  for (guint i = 0; i < clients; i++)
+    {
+      g_ptr_array_unref (c[i].requests);
       g_array_unref (c[i].latencies);
     }
-  seconds = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
   g_assert_cmpuint (failures, ==, 0);
-  *p50 = percentile (all, 0.5);
-  *p99 = percentile (all, 0.99);
-  return BOOKINGS / seconds;
+  m->p50 = percentile (all, 0.5);
+  m->p99 = percentile (all, 0.99);
 }
 
 /* The ceiling: the same number of one-row transactions, same settings. */
@@ -267,12 +288,6 @@ bare_inserts (const char *dir, guint round)
   sqlite3_close (handle);
   return BOOKINGS / ((g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC);
 }
-
-typedef struct
-{
-  double rate, p50, p99, server_ms, client_ms;
-  double ratio; /* rate / the same round's ceiling */
-} Measure;
 
 static int
 compare_rates (gconstpointer a, gconstpointer b)
@@ -444,23 +459,13 @@ main (int argc, char **argv)
 
   for (guint round = 0; round < ROUNDS; round++)
     {
-      GPid server = hn_test_daemon_get_pid (daemon);
-      double server0, client0;
-      Measure *m;
-
-      m = &measures[0][round];
-      m->rate = bare_inserts (dir, round);
+      measures[0][round].rate = bare_inserts (dir, round);
       for (guint k = 1; k <= 2; k++)
         {
-          guint clients = k == 1 ? 1 : 8;
+          Measure *m = &measures[k][round];
 
-          m = &measures[k][round];
-          server0 = cpu_seconds (server);
-          client0 = cpu_seconds (getpid ());
-          m->rate = book (hn_test_daemon_get_url (daemon), hn_test_daemon_get_port (daemon), auth,
-                          clients, (2 * round + k - 1) * BOOKINGS, &m->p50, &m->p99);
-          m->server_ms = (cpu_seconds (server) - server0) * 1000 / BOOKINGS;
-          m->client_ms = (cpu_seconds (getpid ()) - client0) * 1000 / BOOKINGS;
+          book (hn_test_daemon_get_port (daemon), hn_test_daemon_get_pid (daemon), auth,
+                k == 1 ? 1 : 8, (2 * round + k - 1) * BOOKINGS, m);
           m->ratio = m->rate / measures[0][round].rate;
         }
     }
