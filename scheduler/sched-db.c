@@ -20,6 +20,7 @@
 #include "sched-csv.h"
 #include "sched-db.h"
 #include "sched-resources.h"
+#include "sched-vfs.h"
 
 #define RESOURCE_PREFIX "/vn/gov/vinhphuc/hoinghi/scheduler"
 #define BUSY_TIMEOUT_MS 5000
@@ -662,7 +663,8 @@ sched_db_open (const char *path, guint max_version, GError **error)
   sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
   self->path = g_strdup (path);
   rc = sqlite3_open_v2 (path, &self->handle,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        sched_vfs_name ());
   if (rc != SQLITE_OK)
     {
       g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _ ("cannot open the database %s: %s"), path,

@@ -404,6 +404,47 @@ test_upgrade_keeps_meetings (void)
   sqlite3_close (handle);
 }
 
+/* The database's VFS gathers the WAL's writes: whatever the synchronous
+ * setting (NORMAL does not sync at commit, so only the barrier behind
+ * which a commit is published flushes them), another connection sees
+ * every commit, and a transaction larger than the buffer lands whole. */
+static void
+test_wal_batch (void)
+{
+  g_autofree char *dir = hn_test_make_tmpdir ("store");
+  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SchedDb) db = sched_db_open (path, 0, &error);
+  SchedRequest request = { .now = 1924970000 };
+
+  g_assert_no_error (error);
+  g_assert_true (sched_db_exec (db, "PRAGMA synchronous = NORMAL", &error));
+  for (int i = 0; i < 40; i++)
+    {
+      book (db, &request, 1924968600 + i * 7200, "online");
+      g_assert_cmpint (count (path, "SELECT count(*) FROM meetings"), ==, i + 1);
+    }
+  g_assert_true (sched_db_exec (db, "PRAGMA synchronous = FULL", &error));
+  /* one transaction of about 200 pages: the buffer fills many times */
+  g_assert_true (sched_db_exec (db,
+                                "BEGIN IMMEDIATE;"
+                                "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                                "WHERE i < 3000) "
+                                "INSERT INTO audit (at, login, action, entity, entity_id, after) "
+                                "SELECT i, 'he-thong', 'test', 'meeting', i, "
+                                "printf ('%.*c', 200, 'x') FROM n;"
+                                "COMMIT",
+                                &error));
+  g_assert_cmpint (count (path, "SELECT count(*) FROM audit"), ==, 3000);
+  g_assert_cmpint (count (path, "SELECT sum (length (after)) FROM audit"), ==, 600000);
+  g_clear_object (&db);
+  {
+    g_autofree char *check = text (path, "PRAGMA integrity_check");
+
+    g_assert_cmpstr (check, ==, "ok");
+  }
+}
+
 /* The main thread's reader sees each commit of the writer, one snapshot
  * in a read transaction, and can write nothing. */
 static void
@@ -457,6 +498,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scheduler-store/csv", test_csv);
   g_test_add_func ("/scheduler-store/meeting-json", test_meeting_json);
   g_test_add_func ("/scheduler-store/reader", test_reader);
+  g_test_add_func ("/scheduler-store/wal-batch", test_wal_batch);
   g_test_add_func ("/scheduler-store/upgrade-keeps-meetings", test_upgrade_keeps_meetings);
   return g_test_run ();
 }
