@@ -635,6 +635,26 @@ sched_db_init (SchedDb *self)
       = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_statement);
 }
 
+/* Opens @self's connection to @path: extended result codes, the busy
+ * timeout. */
+static gboolean
+open_handle (SchedDb *self, const char *path, int flags, const char *vfs, GError **error)
+{
+  int rc;
+
+  self->path = g_strdup (path);
+  rc = sqlite3_open_v2 (path, &self->handle, flags, vfs);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _ ("cannot open the database %s: %s"), path,
+                   self->handle != NULL ? sqlite3_errmsg (self->handle) : sqlite3_errstr (rc));
+      return FALSE;
+    }
+  sqlite3_extended_result_codes (self->handle, 1);
+  sqlite3_busy_timeout (self->handle, BUSY_TIMEOUT_MS);
+  return TRUE;
+}
+
 /**
  * sched_db_open:
  * @path: the database file (created when missing)
@@ -652,7 +672,6 @@ SchedDb *
 sched_db_open (const char *path, guint max_version, GError **error)
 {
   g_autoptr (SchedDb) self = g_object_new (SCHED_TYPE_DB, NULL);
-  int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -661,18 +680,9 @@ sched_db_open (const char *path, guint max_version, GError **error)
    * nothing reads them.  Only possible before SQLite's first use in the
    * process (later it says SQLITE_MISUSE and keeps them). */
   sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
-  self->path = g_strdup (path);
-  rc = sqlite3_open_v2 (path, &self->handle,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        sched_vfs_name ());
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _ ("cannot open the database %s: %s"), path,
-                   self->handle != NULL ? sqlite3_errmsg (self->handle) : sqlite3_errstr (rc));
-      return NULL;
-    }
-  sqlite3_extended_result_codes (self->handle, 1);
-  sqlite3_busy_timeout (self->handle, BUSY_TIMEOUT_MS);
+  if (!open_handle (self, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                    sched_vfs_name (), error))
+    return NULL;
   if (!sched_db_exec (self,
                       "PRAGMA journal_mode = WAL;"
                       "PRAGMA synchronous = FULL;"
@@ -715,23 +725,12 @@ SchedDb *
 sched_db_open_reader (SchedDb *writer, GError **error)
 {
   g_autoptr (SchedDb) self = g_object_new (SCHED_TYPE_DB, NULL);
-  int rc;
 
   g_return_val_if_fail (SCHED_IS_DB (writer), NULL);
 
-  self->path = g_strdup (writer->path);
   self->version = writer->version;
-  rc = sqlite3_open_v2 (self->path, &self->handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                        NULL);
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, HN_ERROR, HN_ERROR_CONFIG, _ ("cannot open the database %s: %s"),
-                   self->path,
-                   self->handle != NULL ? sqlite3_errmsg (self->handle) : sqlite3_errstr (rc));
-      return NULL;
-    }
-  sqlite3_extended_result_codes (self->handle, 1);
-  sqlite3_busy_timeout (self->handle, BUSY_TIMEOUT_MS);
+  if (!open_handle (self, writer->path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL, error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 

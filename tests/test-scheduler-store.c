@@ -254,6 +254,31 @@ test_csv (void)
   g_assert_nonnull (strstr (error->message, "line 3"));
 }
 
+/* A database file in a directory of its own, removed with it when the
+ * test's variables go (declared first, it goes after the database). */
+typedef struct
+{
+  char *dir;
+  char *path;
+} Scratch;
+
+static Scratch
+scratch_new (void)
+{
+  char *dir = hn_test_make_tmpdir ("store");
+
+  return (Scratch){ .dir = dir, .path = g_build_filename (dir, "scheduler.db", NULL) };
+}
+
+static void
+scratch_clear (Scratch *scratch)
+{
+  hn_test_remove_tree (scratch->dir);
+  g_free (scratch->dir);
+  g_free (scratch->path);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Scratch, scratch_clear)
+
 /* Books a meeting through the scheduler's own code; returns its id. */
 static gint64
 book (SchedDb *db, SchedRequest *request, gint64 starts_at, const char *mode)
@@ -285,8 +310,8 @@ book (SchedDb *db, SchedRequest *request, gint64 starts_at, const char *mode)
 static void
 test_meeting_json (void)
 {
-  g_autofree char *dir = hn_test_make_tmpdir ("store");
-  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_auto (Scratch) scratch = scratch_new ();
+  const char *path = scratch.path;
   g_autoptr (GError) error = NULL;
   g_autoptr (SchedDb) db = sched_db_open (path, 0, &error);
   /* 2030-12-31T17:30:00Z is half past midnight of 2031 in Hà Nội */
@@ -344,8 +369,8 @@ test_meeting_json (void)
 static void
 test_upgrade_keeps_meetings (void)
 {
-  g_autofree char *dir = hn_test_make_tmpdir ("store");
-  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_auto (Scratch) scratch = scratch_new ();
+  const char *path = scratch.path;
   g_autoptr (GError) error = NULL;
   g_autoptr (SchedDb) db = sched_db_open (path, 3, &error);
   SchedRequest request = { .now = 1924970000 };
@@ -411,8 +436,8 @@ test_upgrade_keeps_meetings (void)
 static void
 test_wal_batch (void)
 {
-  g_autofree char *dir = hn_test_make_tmpdir ("store");
-  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_auto (Scratch) scratch = scratch_new ();
+  const char *path = scratch.path;
   g_autoptr (GError) error = NULL;
   g_autoptr (SchedDb) db = sched_db_open (path, 0, &error);
   SchedRequest request = { .now = 1924970000 };
@@ -450,8 +475,8 @@ test_wal_batch (void)
 static void
 test_reader (void)
 {
-  g_autofree char *dir = hn_test_make_tmpdir ("store");
-  g_autofree char *path = g_build_filename (dir, "scheduler.db", NULL);
+  g_auto (Scratch) scratch = scratch_new ();
+  const char *path = scratch.path;
   g_autoptr (GError) error = NULL;
   g_autoptr (SchedDb) db = sched_db_open (path, 0, &error);
   g_autoptr (SchedDb) reader = NULL;
