@@ -687,7 +687,7 @@ ep_analyser_absent_tones_unheard (EpAnalyser *self)
  * @self: the analyser
  * @builder: a builder inside an object
  *
- * Adds the members time_to_first_audio_ms, tones, max_gap_ms, gaps,
+ * Adds the members time_to_first_audio_ms, last_audio_ms, tones, max_gap_ms, gaps,
  * expect_tones_ok and expect_absent_ok (the last two %TRUE when nothing
  * was expected).
  */
@@ -707,6 +707,14 @@ ep_analyser_add_to_report (EpAnalyser *self, JsonBuilder *builder)
   if (self->heard)
     json_builder_add_int_value (builder,
                                 (self->first_audio_us - self->start_us) / G_TIME_SPAN_MILLISECOND);
+  else
+    json_builder_add_null_value (builder);
+
+  /* a supervisor (or a test) asking twice sees whether audio still flows */
+  json_builder_set_member_name (builder, "last_audio_ms");
+  if (self->heard)
+    json_builder_add_int_value (builder, (self->last_audible_end_us - self->start_us)
+                                             / G_TIME_SPAN_MILLISECOND);
   else
     json_builder_add_null_value (builder);
 

@@ -304,6 +304,7 @@ test_report (void)
   before = report (analyser);
   g_assert_true (json_object_get_null_member (before, "time_to_first_audio_ms"));
   g_assert_true (json_object_get_null_member (before, "max_gap_ms"));
+  g_assert_true (json_object_get_null_member (before, "last_audio_ms"));
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (before, "tones")), ==, 0);
   g_assert_false (json_object_get_boolean_member (before, "expect_tones_ok"));
   g_assert_true (json_object_get_boolean_member (before, "expect_absent_ok"));
@@ -314,6 +315,7 @@ test_report (void)
   after = report (analyser);
   g_assert_cmpint (json_object_get_int_member (after, "time_to_first_audio_ms"), ==, 0);
   g_assert_cmpint (json_object_get_int_member (after, "max_gap_ms"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (after, "last_audio_ms"), ==, 200);
   tones = json_object_get_array_member (after, "tones");
   g_assert_cmpuint (json_array_get_length (tones), ==, 1);
   g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (tones, 0), "hz"), ==,
