@@ -4,7 +4,7 @@
  *
  *   webrtcbin ─ rtpopusdepay ─ opusdec (PLC, FEC) ─ audioconvert ─ audioresample
  *             ─ S16/48 kHz/mono ─▶ mixer.sink_N
- *   mixer.listen_N ─ queue (leaky) ─ rtpopuspay ─▶ webrtcbin
+ *   mixer.listen_N (from a sender thread) ─ rtpopuspay ─▶ webrtcbin
  *   webrtcbin ─ rtpvp8depay ─ vp8dec | rtph264depay ─ avdec_h264 ─▶ the room's video
  *   the room's video (the composite, VP8, fanned out) ─▶ webrtcbin
  *
@@ -192,10 +192,11 @@ on_connection_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
     mcu_room_video_request_keyframe (self->video);
 }
 
-/* webrtcbin holds RTP back until DTLS is up; what the leaky queue kept
- * meanwhile would then go out hundreds of milliseconds late, a stale packet
- * followed by a gap.  So the site's audio enters its queue only once the
- * connection is up, and its first packet is the room as it is now. */
+/* webrtcbin holds RTP back until DTLS is up: a packet pushed meanwhile
+ * would wait there (holding up the mixer's sender thread and the other
+ * sites it serves) and go out hundreds of milliseconds late.  So the
+ * site's audio is dropped until the connection is up, and its first
+ * packet is the room as it is now. */
 static GstPadProbeReturn
 hold_until_connected (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -499,29 +500,26 @@ add_ice_addresses (GstElement *webrtc, const char *const *addresses, GError **er
   return TRUE;
 }
 
-/* The send side: the site's listener pad through a leaky queue to the
- * transceiver on m-line 0, the room's composite to the one on m-line 1.
- * Neither flows before DTLS is up. */
+/* The send side: the site's listener pad to the transceiver on m-line 0
+ * (the mixer's sender threads keep a slow site's backlog, in place of a
+ * queue), the room's composite to the one on m-line 1.  Neither flows
+ * before DTLS is up. */
 static void
 build_send (McuPeer *self)
 {
   g_autofree char *name = g_strdup_printf ("listen_%u", self->index);
   g_autoptr (GstCaps) audio_caps = gst_caps_from_string (AUDIO_CAPS);
   g_autoptr (GstCaps) video_caps = gst_caps_from_string (VIDEO_CAPS);
-  g_autoptr (GstPad) queue_sink = NULL, pay_src = NULL, audio_sink = NULL;
+  g_autoptr (GstPad) pay_sink = NULL, pay_src = NULL, audio_sink = NULL;
   g_autoptr (GstWebRTCRTPTransceiver) audio = NULL, video = NULL;
   /* a preview only receives */
   GstWebRTCRTPTransceiverDirection direction = self->monitor
                                                    ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY
                                                    : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV;
-  GstElement *queue, *pay;
+  GstElement *pay;
 
-  queue = add_element (self, "queue");
   pay = add_element (self, "rtpopuspay");
-  g_object_set (queue, "leaky", 2, "max-size-buffers", 10, "max-size-bytes", 0, "max-size-time",
-                (guint64) 0, NULL);
   g_object_set (pay, "pt", OPUS_PT, NULL);
-  gst_element_link (queue, pay);
 
   audio_sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
   g_object_get (audio_sink, "transceiver", &audio, NULL);
@@ -536,9 +534,9 @@ build_send (McuPeer *self)
   g_object_set (video, "codec-preferences", video_caps, "direction", direction, NULL);
 
   self->listen_pad = gst_element_request_pad_simple (self->mixer, name);
-  queue_sink = gst_element_get_static_pad (queue, "sink");
-  gst_pad_add_probe (queue_sink, GST_PAD_PROBE_TYPE_BUFFER, hold_until_connected, self, NULL);
-  gst_pad_link (self->listen_pad, queue_sink);
+  pay_sink = gst_element_get_static_pad (pay, "sink");
+  gst_pad_add_probe (pay_sink, GST_PAD_PROBE_TYPE_BUFFER, hold_until_connected, self, NULL);
+  gst_pad_link (self->listen_pad, pay_sink);
 }
 
 /**

@@ -16,6 +16,13 @@
 
 #include "mcu-room-media.h"
 
+/* The threads that push the mixer's packets to the sites (see
+ * mcu-senders.c): one a room.  Protecting a packet (libsrtp2 on NSS, as
+ * Debian builds it) makes a context under NSS's one slot lock, so a
+ * second thread of the same room waits on the first: bench-mcu, 150
+ * sites, 0.76 core with one, 0.85 with two.  Rooms run side by side. */
+#define SENDER_THREADS 1
+
 /* What the mixer waits for beyond its inputs' own latency (the jitter
  * buffer's), for a packet that comes a little late. */
 #define MIXER_SLACK (10 * GST_MSECOND)
@@ -169,7 +176,7 @@ mcu_room_media_new (const char *room_id, const McuMediaOptions *options, GError 
   self->mixer = gst_element_factory_make_full (
       "mcumixminus", "force-live", TRUE, "ignore-inactive-pads", TRUE, "latency",
       (guint64) MIXER_SLACK, "min-upstream-latency", upstream_latency, "share-encoders",
-      options->share_encoders, NULL);
+      options->share_encoders, "sender-threads", SENDER_THREADS, NULL);
   if (self->mixer == NULL)
     {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_INTERNAL,

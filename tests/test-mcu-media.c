@@ -52,13 +52,20 @@ endpoint (Fixture *f, const char *name, guint tone, guint seconds, const char *e
   return hn_test_mcu_endpoint (f->mcu, f->token, name, tone, seconds, expect, absent);
 }
 
-/* Waits for the endpoint's report; asserts that its expectations held. */
+/* Waits for the endpoint's report; asserts that its expectations held
+ * (the mcu's log is the clue when they did not). */
 static JsonObject *
-report_of (HnTestProcess *process)
+report_of (Fixture *f, HnTestProcess *process)
 {
   int status;
   JsonObject *report = hn_test_endpoint_report (process, &status);
 
+  if (status != 0)
+    {
+      g_autofree char *log = hn_test_daemon_get_log (f->mcu->daemon);
+
+      g_test_message ("the mcu's log: %s", log);
+    }
   g_assert_cmpint (status, ==, 0);
   return report;
 }
@@ -91,9 +98,9 @@ test_everyone_but_itself (Fixture *f, gconstpointer data)
   g_autoptr (HnTestProcess) a = endpoint (f, "A", 520, 12, "1170,1950", "520");
   g_autoptr (HnTestProcess) b = endpoint (f, "B", 1170, 12, "520,1950", "1170");
   g_autoptr (HnTestProcess) c = endpoint (f, "C", 1950, 12, "520,1170", "1950");
-  g_autoptr (JsonObject) ra = report_of (a);
-  g_autoptr (JsonObject) rb = report_of (b);
-  g_autoptr (JsonObject) rc = report_of (c);
+  g_autoptr (JsonObject) ra = report_of (f, a);
+  g_autoptr (JsonObject) rb = report_of (f, b);
+  g_autoptr (JsonObject) rc = report_of (f, c);
   g_autoptr (HnTestResponse) metrics = call (f, "GET", "/metrics", NULL);
 
   g_assert_cmpint (json_object_get_int_member (ra, "time_to_first_audio_ms"), >, 0);
@@ -116,7 +123,7 @@ test_mute (Fixture *f, gconstpointer data)
     g_autoptr (JsonObject) report = NULL;
 
     g_assert_cmpuint (r->status, ==, 200);
-    report = report_of (listener);
+    report = report_of (f, listener);
   }
   /* unmuted: C is back */
   {
@@ -125,7 +132,7 @@ test_mute (Fixture *f, gconstpointer data)
     g_autoptr (JsonObject) report = NULL;
 
     g_assert_cmpuint (r->status, ==, 200);
-    report = report_of (listener);
+    report = report_of (f, listener);
   }
 }
 
@@ -190,7 +197,7 @@ test_site_killed (Fixture *f, gconstpointer data)
   /* B listens on after the mcu has let C go */
   g_usleep (3 * G_USEC_PER_SEC);
   hn_test_process_kill (b, SIGTERM);
-  rb = report_of (b);
+  rb = report_of (f, b);
   gaps = json_object_get_array_member (rb, "gaps");
   for (guint i = 0; i < json_array_get_length (gaps); i++)
     {
@@ -220,8 +227,8 @@ test_mcu_restarts (Fixture *f, gconstpointer data)
   g_assert_cmpint (hn_test_daemon_stop (f->mcu->daemon, SIGTERM, 10000), ==, 0);
   g_assert_true (hn_test_daemon_restart (f->mcu->daemon, &error));
   g_assert_no_error (error);
-  ra = report_of (a);
-  rb = report_of (b);
+  ra = report_of (f, a);
+  rb = report_of (f, b);
   g_assert_cmpint (json_object_get_int_member (ra, "reconnects"), >=, 1);
   g_assert_cmpint (json_object_get_int_member (rb, "reconnects"), >=, 1);
 }

@@ -1,8 +1,9 @@
 /* test-mcu-mixer.c: the mix-minus mixer, sample by sample and as an
  * element under GstHarness — each site hears all but itself, muted sites
  * drop out at once, listeners that add nothing share one encoder, the
- * limiter bends instead of wrapping, and a site that stops sending does not
- * stop the room. */
+ * limiter bends instead of wrapping, a site that stops sending does not
+ * stop the room, and with sender threads each listener gets its packets in
+ * order while one that cannot take them holds up only its own thread's. */
 #include "config.h"
 
 #include <gst/check/gstharness.h>
@@ -92,15 +93,15 @@ typedef struct
   GArray *heard[4]; /* decoded samples per listener */
   guint n_sinks;
   guint frame_no;
+  GstClockTime last_pts[4]; /* what each listener got last, with sender threads */
 } Fixture;
 
 static void
-fixture_set_up (Fixture *f, gconstpointer data)
+set_up (Fixture *f, guint n_sinks, guint sender_threads)
 {
-  guint n_sinks = GPOINTER_TO_UINT (data);
-
   f->mixer = gst_element_factory_make ("mcumixminus", NULL);
   g_assert_nonnull (f->mixer);
+  g_object_set (f->mixer, "sender-threads", sender_threads, NULL);
   f->bus = gst_bus_new ();
   gst_element_set_bus (f->mixer, f->bus);
   f->n_sinks = n_sinks;
@@ -121,6 +122,20 @@ fixture_set_up (Fixture *f, gconstpointer data)
       f->heard[i] = g_array_new (FALSE, TRUE, sizeof (gint16));
     }
   gst_harness_play (f->raw);
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  set_up (f, GPOINTER_TO_UINT (data), 0);
+}
+
+/* Three talking sites, four listeners and two sender threads. */
+static void
+fixture_set_up_senders (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  set_up (f, 3, 2);
 }
 
 static void
@@ -405,6 +420,131 @@ test_end_reaches_every_listener (Fixture *f, gconstpointer data)
     }
 }
 
+/* ---- sender threads ---- */
+
+/* Waits for listener @l's next packet (from a sender thread); its time
+ * must follow the one before. */
+static void
+receive (Fixture *f, guint l)
+{
+  GstBuffer *packet = gst_harness_pull (f->listens[l]);
+  GstMapInfo map;
+  gint16 pcm[FRAME];
+
+  g_assert_nonnull (packet);
+  if (f->last_pts[l] != 0)
+    g_assert_cmpuint (GST_BUFFER_PTS (packet), >, f->last_pts[l]);
+  f->last_pts[l] = GST_BUFFER_PTS (packet);
+  gst_buffer_map (packet, &map, GST_MAP_READ);
+  g_assert_cmpint (opus_decode (f->decoders[l], map.data, (opus_int32) map.size, pcm, FRAME, 0), ==,
+                   FRAME);
+  gst_buffer_unmap (packet, &map);
+  gst_buffer_unref (packet);
+  g_array_append_vals (f->heard[l], pcm, FRAME);
+}
+
+/* One frame of three tones; the mix comes out on this thread, the
+ * listeners' packets on the sender threads. */
+static void
+push_frame (Fixture *f)
+{
+  const double hz[3] = { 440, 660, 880 };
+
+  for (guint i = 0; i < f->n_sinks; i++)
+    g_assert_cmpint (gst_harness_push (f->sinks[i], tone_frame (hz[i], 3000, f->frame_no)), ==,
+                     GST_FLOW_OK);
+  f->frame_no++;
+  gst_buffer_unref (gst_harness_pull (f->raw));
+}
+
+/* @frames frames, each listener waited for each time. */
+static void
+run_senders (Fixture *f, guint frames)
+{
+  for (guint frame = 0; frame < frames; frame++)
+    {
+      push_frame (f);
+      for (guint l = 0; l < 4; l++)
+        receive (f, l);
+    }
+}
+
+static guint
+send_dropped (Fixture *f)
+{
+  guint dropped;
+
+  g_object_get (f->mixer, "send-dropped", &dropped, NULL);
+  return dropped;
+}
+
+static void
+test_senders_all_but_itself (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  run_senders (f, 40);
+  NOT_HEARD (f, 0, 440);
+  HEARD (f, 0, 660);
+  HEARD (f, 1, 880);
+  NOT_HEARD (f, 1, 660);
+  NOT_HEARD (f, 2, 880);
+  HEARD (f, 3, 440);
+  HEARD (f, 3, 660);
+  HEARD (f, 3, 880);
+  g_assert_cmpuint (send_dropped (f), ==, 0);
+}
+
+/* Blocks the pad (a BLOCK probe); says the thread is held. */
+static GstPadProbeReturn
+hold (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  g_atomic_int_set ((gint *) user_data, 1);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Listener 0 cannot take its packets: its thread waits, and listener 2,
+ * on the same thread, with it; listeners 1 and 3, on the other, and the
+ * mix go on.  The two waiting keep their last 10 packets each and lose
+ * the older ones; once listener 0 takes again, both catch up. */
+static void
+test_senders_blocked_listener (Fixture *f, gconstpointer data)
+{
+  GstPad *blocked_pad = f->listens[0]->sinkpad;
+  gint held = 0;
+  gulong probe;
+
+  (void) data;
+  /* the first packets pin listeners 0 and 2 to one thread, 1 and 3 to
+   * the other (each goes to the thread with fewer) */
+  run_senders (f, 5);
+  probe = gst_pad_add_probe (blocked_pad, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER,
+                             hold, &held, NULL);
+  for (guint frame = 0; frame < 30; frame++)
+    {
+      push_frame (f);
+      /* the thread holds the first frame's packets before the next come */
+      for (guint waited = 0; frame == 0 && !g_atomic_int_get (&held) && waited < 5000; waited++)
+        g_usleep (1000);
+      g_assert_true (g_atomic_int_get (&held));
+      receive (f, 1);
+      receive (f, 3);
+    }
+  /* 30 frames: the first held at listener 0's pad (listener 2's went),
+   * ten kept for each, the rest lost */
+  g_assert_cmpuint (send_dropped (f), ==, 2 * (30 - 1 - 10));
+  gst_pad_remove_probe (blocked_pad, probe);
+  for (guint i = 0; i < 1 + 10; i++)
+    {
+      receive (f, 0);
+      receive (f, 2);
+    }
+  run_senders (f, 5);
+  HEARD (f, 0, 660);
+  NOT_HEARD (f, 0, 440);
+  HEARD (f, 2, 440);
+  NOT_HEARD (f, 2, 880);
+}
+
 /* ---- a live room whose one site stops sending ---- */
 
 static GstBuffer *
@@ -488,5 +628,9 @@ main (int argc, char **argv)
   g_test_add ("/mcu/mixer/end-of-stream", Fixture, GUINT_TO_POINTER (2), fixture_set_up,
               test_end_reaches_every_listener, fixture_tear_down);
   g_test_add_func ("/mcu/mixer/silent-site", test_silent_site_does_not_stall_the_room);
+  g_test_add ("/mcu/mixer/senders/all-but-itself", Fixture, NULL, fixture_set_up_senders,
+              test_senders_all_but_itself, fixture_tear_down);
+  g_test_add ("/mcu/mixer/senders/blocked-listener", Fixture, NULL, fixture_set_up_senders,
+              test_senders_blocked_listener, fixture_tear_down);
   return g_test_run ();
 }

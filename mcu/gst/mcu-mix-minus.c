@@ -15,9 +15,13 @@
  * audio (for recording and the panel's meters). Talking changes are posted
  * as element messages `mcu-talking` from the sink pad.
  *
- * All listeners are fed from the one aggregating thread, so each listener
- * pad must be followed by a leaky queue: one site that cannot take its
- * audio then loses its own packets instead of holding up the room.
+ * With `sender-threads` 0 the listeners are fed from the aggregating
+ * thread itself, so each listener pad must be followed by a leaky queue:
+ * one site that cannot take its audio then loses its own packets instead
+ * of holding up the room. With sender threads (the mcu runs one) the
+ * packets go to the listeners from those (mcu-senders.c), each listener
+ * keeping at most SEND_BACKLOG waiting: no queue is needed, and 150
+ * listeners cost one thread wake-up a frame instead of 150.
  *
  * gst-launch-1.0 example (two tones, each listener hears the other):
  *   gst-launch-1.0 mcumixminus name=m ! fakesink \
@@ -32,6 +36,7 @@
 #include "mcu-mix-minus.h"
 #include "mcu-mix-dsp.h"
 #include "mcu-mix-minus-pad.h"
+#include "mcu-senders.h"
 
 #include <opus.h>
 #include <stdlib.h>
@@ -44,14 +49,18 @@ GST_DEBUG_CATEGORY_STATIC (mcu_mix_minus_debug);
 #define MAX_PACKET 1275
 /* How far past its time a frame may still go to the listeners. */
 #define MAX_LATE (150 * GST_MSECOND)
+/* Packets a listener may have waiting for its sender thread: 200 ms. */
+#define SEND_BACKLOG 10
 #define RAW_CAPS "audio/x-raw, format=S16LE, rate=48000, channels=1, layout=interleaved"
 #define OPUS_CAPS "audio/x-opus, rate=48000, channels=1, channel-mapping-family=0"
 
-/* One listener: its pad, and its own encoder while it talks. */
+/* One listener: its pad, its own encoder while it talks, and its queue
+ * to a sender thread once it got a packet (with the encode lock). */
 typedef struct
 {
   guint index;
   OpusEncoder *own;
+  McuSenderQueue *queue;
 } Listener;
 
 struct _McuMixMinus
@@ -63,10 +72,14 @@ struct _McuMixMinus
   double talk_threshold;
   guint talk_hold_ms;
   gint bitrate;
+  guint sender_threads;
 
   /* Held while the streaming thread encodes, so that a listener released
-   * from another thread does not lose its encoder under it. */
+   * from another thread does not lose its encoder (or its sender queue)
+   * under it. */
   GMutex encode_lock;
+  McuSenders *senders; /* between start and stop, with sender threads */
+  gint send_dropped;   /* atomic: packets a listener's backlog had no room for */
 
   /* The streaming thread's own. */
   OpusEncoder *shared;
@@ -86,6 +99,8 @@ enum
   PROP_TALK_HOLD,
   PROP_BITRATE,
   PROP_ENCODERS,
+  PROP_SENDER_THREADS,
+  PROP_SEND_DROPPED,
   N_PROPS
 };
 
@@ -185,15 +200,20 @@ listener_start (McuMixMinus *self, GstPad *pad)
   GstAggregatorPad *srcpad = GST_AGGREGATOR_PAD (GST_AGGREGATOR_SRC_PAD (self));
   g_autofree char *stream_id = NULL;
   g_autoptr (GstCaps) caps = NULL;
+  GstSegment segment;
 
   if (listener_started (pad))
     return TRUE;
   /* gst_pad_create_stream_id() wants one sink pad; a mixer has many. */
   stream_id = g_strdup_printf ("%s/%s", GST_OBJECT_NAME (self), GST_OBJECT_NAME (pad));
   caps = gst_static_pad_template_get_caps (&listen_template);
+  /* (a sender thread's copy: the aggregator changes it under this lock) */
+  GST_OBJECT_LOCK (self);
+  segment = srcpad->segment;
+  GST_OBJECT_UNLOCK (self);
   gst_pad_push_event (pad, gst_event_new_stream_start (stream_id));
   gst_pad_push_event (pad, gst_event_new_caps (caps));
-  gst_pad_push_event (pad, gst_event_new_segment (&srcpad->segment));
+  gst_pad_push_event (pad, gst_event_new_segment (&segment));
   return listener_started (pad);
 }
 
@@ -210,6 +230,28 @@ listener_push (McuMixMinus *self, GstPad *pad, GstBuffer *buffer)
   GstFlowReturn ret = gst_pad_push (pad, buffer);
   if (ret != GST_FLOW_OK)
     GST_LOG_OBJECT (pad, "push: %s", gst_flow_get_name (ret));
+}
+
+/* On a sender thread. */
+static void
+send_to_listener (GstPad *pad, GstBuffer *buffer, gpointer user_data)
+{
+  listener_push (MCU_MIX_MINUS (user_data), pad, buffer);
+}
+
+/* The packet to the listener: through its sender thread if there are
+ * any, else at once. The caller holds the encode lock. */
+static void
+deliver (McuMixMinus *self, GstPad *pad, Listener *listener, GstBuffer *buffer)
+{
+  if (self->senders == NULL)
+    {
+      listener_push (self, pad, buffer);
+      return;
+    }
+  if (listener->queue == NULL)
+    listener->queue = mcu_senders_add (self->senders, pad);
+  mcu_senders_queue (self->senders, listener->queue, buffer);
 }
 
 static gboolean
@@ -340,7 +382,7 @@ feed_listeners (McuMixMinus *self, GstBuffer *timing, GArray *contributions, GPt
           mcu_mix_limit (self->pcm, self->sum, own, self->frame_len);
           size = encode (self, listener->own, self->pcm, own_packet);
           if (size > 0)
-            listener_push (self, pad, packet_buffer (own_packet, size, timing));
+            deliver (self, pad, listener, packet_buffer (own_packet, size, timing));
         }
       else
         {
@@ -356,9 +398,11 @@ feed_listeners (McuMixMinus *self, GstBuffer *timing, GArray *contributions, GPt
               shared_done = TRUE;
             }
           if (shared_size > 0)
-            listener_push (self, pad, packet_buffer (shared_packet, shared_size, timing));
+            deliver (self, pad, listener, packet_buffer (shared_packet, shared_size, timing));
         }
     }
+  if (self->senders != NULL)
+    mcu_senders_kick (self->senders);
 }
 
 static GPtrArray *
@@ -441,6 +485,14 @@ forward_to_listeners (GstPad *srcpad, GstPadProbeInfo *info, gpointer user_data)
   if (GST_EVENT_TYPE (event) != GST_EVENT_EOS && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_START
       && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP)
     return GST_PAD_PROBE_OK;
+  /* what waits for the sender threads belongs before the flush */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
+    {
+      g_mutex_lock (&self->encode_lock);
+      if (self->senders != NULL)
+        mcu_senders_drop_pending (self->senders);
+      g_mutex_unlock (&self->encode_lock);
+    }
   GST_OBJECT_LOCK (self);
   listeners = snapshot_pads (GST_ELEMENT (self)->srcpads, TRUE);
   GST_OBJECT_UNLOCK (self);
@@ -540,9 +592,49 @@ mcu_mix_minus_release_pad (GstElement *element, GstPad *pad)
     }
   g_mutex_lock (&self->encode_lock);
   encoder_free (self, &listener->own);
+  if (listener->queue != NULL)
+    mcu_senders_remove (self->senders, listener->queue);
+  listener->queue = NULL;
   g_mutex_unlock (&self->encode_lock);
+  /* a packet its sender thread holds already meets a flushing pad */
   gst_pad_set_active (pad, FALSE);
   gst_element_remove_pad (element, pad);
+}
+
+static gboolean
+mcu_mix_minus_start (GstAggregator *agg)
+{
+  McuMixMinus *self = MCU_MIX_MINUS (agg);
+  guint threads;
+
+  GST_OBJECT_LOCK (self);
+  threads = self->sender_threads;
+  GST_OBJECT_UNLOCK (self);
+  g_mutex_lock (&self->encode_lock);
+  if (threads > 0 && self->senders == NULL)
+    self->senders
+        = mcu_senders_new (threads, SEND_BACKLOG, send_to_listener, self, &self->send_dropped);
+  g_mutex_unlock (&self->encode_lock);
+  return GST_AGGREGATOR_CLASS (mcu_mix_minus_parent_class)->start (agg);
+}
+
+/* The sender threads stop with what they hold (they never wait for this
+ * lock: joining them under it is safe). */
+static void
+stop_senders (McuMixMinus *self)
+{
+  g_mutex_lock (&self->encode_lock);
+  GST_OBJECT_LOCK (self);
+  for (GList *l = GST_ELEMENT (self)->srcpads; l != NULL; l = l->next)
+    {
+      Listener *listener = g_object_get_qdata (l->data, listener_quark);
+
+      if (listener != NULL)
+        listener->queue = NULL;
+    }
+  GST_OBJECT_UNLOCK (self);
+  g_clear_pointer (&self->senders, mcu_senders_free);
+  g_mutex_unlock (&self->encode_lock);
 }
 
 static gboolean
@@ -551,6 +643,7 @@ mcu_mix_minus_stop (GstAggregator *agg)
   McuMixMinus *self = MCU_MIX_MINUS (agg);
   GList *l;
 
+  stop_senders (self);
   encoder_free (self, &self->shared);
   GST_OBJECT_LOCK (self);
   for (l = GST_ELEMENT (self)->srcpads; l != NULL; l = l->next)
@@ -586,6 +679,12 @@ mcu_mix_minus_get_property (GObject *object, guint prop_id, GValue *value, GPara
     case PROP_ENCODERS:
       g_value_set_uint (value, (guint) g_atomic_int_get (&self->encoders));
       break;
+    case PROP_SENDER_THREADS:
+      g_value_set_uint (value, self->sender_threads);
+      break;
+    case PROP_SEND_DROPPED:
+      g_value_set_uint (value, (guint) g_atomic_int_get (&self->send_dropped));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -612,6 +711,9 @@ mcu_mix_minus_set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_BITRATE:
       self->bitrate = g_value_get_int (value);
       break;
+    case PROP_SENDER_THREADS:
+      self->sender_threads = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -623,6 +725,7 @@ mcu_mix_minus_finalize (GObject *object)
 {
   McuMixMinus *self = MCU_MIX_MINUS (object);
 
+  stop_senders (self);
   encoder_free (self, &self->shared);
   g_mutex_clear (&self->encode_lock);
   g_free (self->sum);
@@ -648,6 +751,7 @@ mcu_mix_minus_class_init (McuMixMinusClass *klass)
   element_class->request_new_pad = mcu_mix_minus_request_new_pad;
   element_class->release_pad = mcu_mix_minus_release_pad;
   agg_class->finish_buffer = mcu_mix_minus_finish_buffer;
+  agg_class->start = mcu_mix_minus_start;
   agg_class->stop = mcu_mix_minus_stop;
   aagg_class->aggregate_one_buffer = mcu_mix_minus_aggregate_one_buffer;
 
@@ -668,6 +772,15 @@ mcu_mix_minus_class_init (McuMixMinusClass *klass)
   properties[PROP_ENCODERS]
       = g_param_spec_uint ("encoders", "Encoders", "Opus encoders in use", 0, G_MAXUINT, 0,
                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SENDER_THREADS] = g_param_spec_uint (
+      "sender-threads", "Sender threads",
+      "Threads that push the packets to the listeners (0: the mixing thread itself, each "
+      "listener followed by a leaky queue); set before the mixer starts",
+      0, 64, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SEND_DROPPED]
+      = g_param_spec_uint ("send-dropped", "Packets dropped",
+                           "Packets a listener lost because its sender thread fell behind", 0,
+                           G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gst_element_class_add_static_pad_template_with_gtype (element_class, &sink_template,
