@@ -1,14 +1,20 @@
 /* hn-log.c: a GLib log writer that speaks journald or plain lines. */
 #define G_LOG_DOMAIN "hoinghi"
+/* pthread_getname_np */
+#define _GNU_SOURCE
 
 #include "config.h"
 
+#include <execinfo.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "hn-log.h"
+
+#define STACK_FRAMES 40
 
 /* Written once by hn_log_init() before any thread exists, read after. */
 typedef struct
@@ -102,6 +108,23 @@ drops_debug (GLogLevelFlags level)
   return !fatal && !settings.verbose && (level & G_LOG_LEVEL_DEBUG);
 }
 
+/* The calling thread's name and stack, to stderr (one frame a line:
+ * library+offset or function+offset). */
+static void
+write_stack (void)
+{
+  void *frames[STACK_FRAMES];
+  char name[16] = "";
+  int n = backtrace (frames, STACK_FRAMES);
+
+  pthread_getname_np (pthread_self (), name, sizeof name);
+  fprintf (stderr, "  on thread \"%s\", called from:\n", name);
+  fflush (stderr);
+  /* from the writer's caller on */
+  if (n > 1)
+    backtrace_symbols_fd (frames + 1, n - 1, fileno (stderr));
+}
+
 static GLogWriterOutput
 hn_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
@@ -122,6 +145,11 @@ hn_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gp
       fputs (line, stderr);
       fflush (stderr);
     }
+
+  /* A critical is a programming error, often on a streaming thread of a
+   * library: where it came from is the whole clue. */
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    write_stack ();
 
   /* A custom writer must honour G_DEBUG=fatal-warnings itself: the test
    * suite relies on a warning being fatal. */
