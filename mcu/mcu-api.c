@@ -607,6 +607,10 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
                           "# HELP hoinghi_audio_encoders Opus encoders running.\n"
                           "# TYPE hoinghi_audio_encoders gauge\n"
                           "hoinghi_audio_encoders %u\n"
+                          "# HELP hoinghi_audio_packets_dropped_total Audio packets a site lost "
+                          "because the mcu's sender thread fell behind it.\n"
+                          "# TYPE hoinghi_audio_packets_dropped_total counter\n"
+                          "hoinghi_audio_packets_dropped_total %u\n"
                           "# HELP hoinghi_video_encoders Video encoders running (composites).\n"
                           "# TYPE hoinghi_video_encoders gauge\n"
                           "hoinghi_video_encoders %u\n"
@@ -640,7 +644,7 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
                           "# TYPE process_cpu_seconds_total counter\n"
                           "process_cpu_seconds_total %.3f\n",
                           mcu_rooms_count (self->rooms), totals.participants, totals.encoders,
-                          totals.video_encoders, keyframe_requests, keyframes,
+                          totals.send_dropped, totals.video_encoders, keyframe_requests, keyframes,
                           totals.media.packets_received, totals.media.packets_lost,
                           totals.media.packets_sent, totals.media.jitter_ms, self->subscribers->len,
                           self->events_sent, cpu);

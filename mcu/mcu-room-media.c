@@ -114,6 +114,9 @@ on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpoint
     g_object_set (element, "drop-on-latency", TRUE, NULL);
 }
 
+/* What the mixers of closed rooms had dropped, for /metrics' counter. */
+static gint closed_rooms_send_dropped;
+
 static void
 mcu_room_media_finalize (GObject *object)
 {
@@ -121,6 +124,8 @@ mcu_room_media_finalize (GObject *object)
 
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   gst_element_set_state (GST_ELEMENT (self->pipeline), GST_STATE_NULL);
+  if (self->mixer != NULL)
+    g_atomic_int_add (&closed_rooms_send_dropped, (gint) mcu_room_media_get_send_dropped (self));
   g_clear_object (&self->video);
   gst_clear_object (&self->mixer);
   gst_clear_object (&self->pipeline);
@@ -248,6 +253,35 @@ mcu_room_media_get_encoders (McuRoomMedia *self)
 
   g_object_get (self->mixer, "encoders", &encoders, NULL);
   return encoders;
+}
+
+/**
+ * mcu_room_media_get_send_dropped:
+ * @self: the room's media
+ *
+ * Returns: how many audio packets the room's sites lost because the
+ *   mixer's sender thread fell behind them
+ */
+guint
+mcu_room_media_get_send_dropped (McuRoomMedia *self)
+{
+  guint dropped = 0;
+
+  g_return_val_if_fail (MCU_IS_ROOM_MEDIA (self), 0);
+
+  g_object_get (self->mixer, "send-dropped", &dropped, NULL);
+  return dropped;
+}
+
+/**
+ * mcu_room_media_get_closed_send_dropped:
+ *
+ * Returns: mcu_room_media_get_send_dropped() of every room media gone
+ */
+guint
+mcu_room_media_get_closed_send_dropped (void)
+{
+  return (guint) g_atomic_int_get (&closed_rooms_send_dropped);
 }
 
 /**

@@ -14,6 +14,8 @@ McuRoomMedia *mcu_room_media_new (const char *room_id, const McuMediaOptions *op
 McuPeer *mcu_room_media_add_peer (McuRoomMedia *self, gboolean monitor, GError **error);
 void mcu_room_media_remove_peer (McuRoomMedia *self, McuPeer *peer);
 guint mcu_room_media_get_encoders (McuRoomMedia *self);
+guint mcu_room_media_get_send_dropped (McuRoomMedia *self);
+guint mcu_room_media_get_closed_send_dropped (void);
 McuRoomVideo *mcu_room_media_get_video (McuRoomMedia *self);
 McuRecorder *mcu_room_media_start_recording (McuRoomMedia *self, const char *path, GError **error);
 

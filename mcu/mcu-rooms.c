@@ -1282,7 +1282,8 @@ mcu_rooms_mute (McuRooms *self, const char *room_id, const char *participant_id,
 /**
  * mcu_rooms_get_totals:
  * @self: the registry
- * @totals: (out caller-allocates): sites and Opus encoders in all rooms; RTP
+ * @totals: (out caller-allocates): sites and Opus encoders in all rooms; audio
+ *   packets dropped behind the sender threads (closed rooms too); RTP
  *   packets received, lost and sent by every site since the start (those
  *   gone included), the worst connected site's jitter, the sum of their
  *   bitrates
@@ -1294,6 +1295,7 @@ mcu_rooms_get_totals (McuRooms *self, McuTotals *totals)
 
   memset (totals, 0, sizeof *totals);
   totals->media = self->departed;
+  totals->send_dropped = mcu_room_media_get_closed_send_dropped ();
   for (guint i = 0; i < rooms->len; i++)
     {
       McuRoom *room = rooms->pdata[i];
@@ -1304,6 +1306,7 @@ mcu_rooms_get_totals (McuRooms *self, McuTotals *totals)
       if (room->media != NULL)
         {
           totals->encoders += mcu_room_media_get_encoders (room->media);
+          totals->send_dropped += mcu_room_media_get_send_dropped (room->media);
           totals->video_encoders
               += mcu_room_video_get_encoders (mcu_room_media_get_video (room->media));
         }

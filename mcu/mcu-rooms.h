@@ -56,6 +56,7 @@ typedef struct
   guint participants;
   guint encoders;       /* Opus */
   guint video_encoders; /* the composites' */
+  guint send_dropped;   /* audio packets lost behind a sender thread, closed rooms too */
   McuPeerStats media;
 } McuTotals;
 

@@ -90,6 +90,7 @@ test_rooms (Fixture *f, gconstpointer data)
   g_assert_true (json_object_get_boolean_member (locked, "locked"));
   g_assert_nonnull (strstr (metrics->body, "\nhoinghi_rooms 2\n"));
   g_assert_nonnull (strstr (metrics->body, "hoinghi_audio_encoders"));
+  g_assert_nonnull (strstr (metrics->body, "\nhoinghi_audio_packets_dropped_total 0\n"));
 
   gone = call (f, "DELETE", "/api/v1/rooms/giao-ban", KEY, NULL);
   g_assert_cmpuint (gone->status, ==, 204);
