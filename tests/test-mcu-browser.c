@@ -157,8 +157,8 @@ test_browser_joins (Fixture *f, gconstpointer data)
     g_test_message ("room: %s", room->body);
   }
   /* both reports are logged before either is judged */
-  ra = hn_test_endpoint_report (a, &a_status);
-  rb = hn_test_endpoint_report (b, &b_status);
+  ra = hn_test_endpoint_report (f->mcu, a, &a_status);
+  rb = hn_test_endpoint_report (f->mcu, b, &b_status);
   g_assert_cmpint (a_status, ==, 0);
   g_assert_cmpint (b_status, ==, 0);
 }

@@ -52,20 +52,13 @@ endpoint (Fixture *f, const char *name, guint tone, guint seconds, const char *e
   return hn_test_mcu_endpoint (f->mcu, f->token, name, tone, seconds, expect, absent);
 }
 
-/* Waits for the endpoint's report; asserts that its expectations held
- * (the mcu's log is the clue when they did not). */
+/* Waits for the endpoint's report; asserts that its expectations held. */
 static JsonObject *
 report_of (Fixture *f, HnTestProcess *process)
 {
   int status;
-  JsonObject *report = hn_test_endpoint_report (process, &status);
+  JsonObject *report = hn_test_endpoint_report (f->mcu, process, &status);
 
-  if (status != 0)
-    {
-      g_autofree char *log = hn_test_daemon_get_log (f->mcu->daemon);
-
-      g_test_message ("the mcu's log: %s", log);
-    }
   g_assert_cmpint (status, ==, 0);
   return report;
 }
@@ -150,12 +143,6 @@ hears_tone (JsonObject *report, gconstpointer data)
   return FALSE;
 }
 
-static gboolean
-any_report (JsonObject *report, gconstpointer data)
-{
-  return TRUE;
-}
-
 /* C is killed without a goodbye while B listens: B hears A throughout.
  * What B hears is judged from the kill on (by B's own clock: the end of
  * its audible audio just before), once B hears A: how long a site takes
@@ -180,7 +167,7 @@ test_site_killed (Fixture *f, gconstpointer data)
   heard = hn_test_endpoint_wait_for (b, hears_tone, GUINT_TO_POINTER (440), 30000);
   g_assert_nonnull (heard);
   g_usleep (G_USEC_PER_SEC);
-  before = hn_test_endpoint_wait_for (b, any_report, NULL, WAIT_MS);
+  before = hn_test_endpoint_wait_for (b, hn_test_report_any, NULL, WAIT_MS);
   g_assert_nonnull (before);
   killed_at = json_object_get_int_member (before, "last_audio_ms");
   hn_test_process_kill (c, SIGKILL);

@@ -127,13 +127,7 @@ video_report (Fixture *f, HnTestProcess *process, JsonObject **report)
 {
   int status;
 
-  *report = hn_test_endpoint_report (process, &status);
-  if (status != 0)
-    {
-      g_autofree char *log = hn_test_daemon_get_log (f->mcu->daemon);
-
-      g_test_message ("the mcu's log: %s", log);
-    }
+  *report = hn_test_endpoint_report (f->mcu, process, &status);
   g_assert_cmpint (status, ==, 0);
   g_assert_true (json_object_has_member (*report, "video"));
   return json_object_get_object_member (*report, "video");
@@ -264,12 +258,6 @@ await (HnTestProcess *site, HnTestReportCheck check, gconstpointer data)
   g_assert_nonnull (report);
 }
 
-static gboolean
-any_report (JsonObject *report, gconstpointer data)
-{
-  return TRUE;
-}
-
 /* Ends the sites' checks: what each saw is read while all are still in
  * the room (one leaving relayouts the others' picture), then they leave
  * and each must exit 0.
@@ -283,7 +271,7 @@ end_sites (Fixture *f, HnTestProcess *const *sites, guint n)
 
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *report = hn_test_endpoint_wait_for (sites[i], any_report, NULL, SEE_MS);
+      JsonObject *report = hn_test_endpoint_wait_for (sites[i], hn_test_report_any, NULL, SEE_MS);
 
       g_assert_nonnull (report);
       g_ptr_array_add (reports, report);

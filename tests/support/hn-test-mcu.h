@@ -33,8 +33,9 @@ HnTestProcess *hn_test_mcu_endpoint (HnTestMcu *mcu, const char *token, const ch
                                      const char *absent);
 HnTestProcess *hn_test_mcu_endpoint_with (HnTestMcu *mcu, const char *token, const char *name,
                                           const char *const *extra);
-JsonObject *hn_test_endpoint_report (HnTestProcess *endpoint, int *status);
+JsonObject *hn_test_endpoint_report (HnTestMcu *mcu, HnTestProcess *endpoint, int *status);
 typedef gboolean (*HnTestReportCheck) (JsonObject *report, gconstpointer data);
+gboolean hn_test_report_any (JsonObject *report, gconstpointer data);
 JsonObject *hn_test_endpoint_wait_for (HnTestProcess *endpoint, HnTestReportCheck check,
                                        gconstpointer data, guint timeout_ms);
 char *hn_test_mcu_wait_for_site (HnTestMcu *mcu, const char *name, guint timeout_ms);
