@@ -839,6 +839,9 @@ mcu_peer_remove (McuPeer *self)
 
   g_clear_handle_id (&self->stats_source, g_source_remove);
   mcu_room_video_remove_site (self->video, self->index);
+  /* The mixer's release waits for a packet of the room's sender thread
+   * still on its way into this site: the elements below stop with none
+   * in them (a stopping sink would hold that thread, and the room). */
   if (self->listen_pad != NULL)
     {
       GstPad *peer = gst_pad_get_peer (self->listen_pad);

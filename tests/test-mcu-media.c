@@ -190,7 +190,11 @@ test_site_killed (Fixture *f, gconstpointer data)
     {
       JsonObject *gap = json_array_get_object_element (gaps, i);
 
-      g_assert_cmpint (json_object_get_int_member (gap, "at_ms"), <, killed_at);
+      /* one from the mark itself was already under way when B reported:
+       * what B heard of A after the kill was mixed before it, so a gap
+       * the kill made starts later (seen once in a stress run: a 96 ms
+       * glitch at the mark, on the sanitizer build beside a CPU hog) */
+      g_assert_cmpint (json_object_get_int_member (gap, "at_ms"), <=, killed_at);
     }
   /* and A's audio still flowed at the end */
   g_assert_cmpint (json_object_get_int_member (rb, "last_audio_ms"), >, killed_at + 2500);

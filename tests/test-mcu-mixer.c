@@ -3,7 +3,8 @@
  * drop out at once, listeners that add nothing share one encoder, the
  * limiter bends instead of wrapping, a site that stops sending does not
  * stop the room, and with sender threads each listener gets its packets in
- * order while one that cannot take them holds up only its own thread's. */
+ * order while one that cannot take them holds up only its own thread's,
+ * and a listener's release waits for a push already on its way. */
 #include "config.h"
 
 #include <gst/check/gstharness.h>
@@ -543,6 +544,122 @@ test_senders_blocked_listener (Fixture *f, gconstpointer data)
   NOT_HEARD (f, 2, 880);
 }
 
+/* A listener's chain that can hold the sender thread inside it. */
+typedef struct
+{
+  GMutex lock;
+  GCond changed;
+  gboolean hold;   /* a packet waits in the chain while set */
+  gboolean inside; /* a sender thread is in the chain */
+  guint packets;
+  gboolean released; /* the listener's release has returned */
+} Catcher;
+
+static GstFlowReturn
+catcher_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
+{
+  Catcher *c = gst_pad_get_element_private (pad);
+
+  (void) parent;
+  g_mutex_lock (&c->lock);
+  c->packets++;
+  c->inside = TRUE;
+  g_cond_broadcast (&c->changed);
+  while (c->hold)
+    g_cond_wait (&c->changed, &c->lock);
+  c->inside = FALSE;
+  g_mutex_unlock (&c->lock);
+  gst_buffer_unref (buffer);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+catcher_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  (void) pad;
+  (void) parent;
+  gst_event_unref (event);
+  return TRUE;
+}
+
+typedef struct
+{
+  GstElement *mixer;
+  GstPad *pad;
+  Catcher *catcher;
+} Release;
+
+static gpointer
+release_listener (gpointer data)
+{
+  Release *job = data;
+
+  gst_element_release_request_pad (job->mixer, job->pad);
+  g_mutex_lock (&job->catcher->lock);
+  job->catcher->released = TRUE;
+  g_cond_broadcast (&job->catcher->changed);
+  g_mutex_unlock (&job->catcher->lock);
+  return NULL;
+}
+
+/* A listener released while its sender thread is inside a push to it:
+ * the release returns only after that push does, so whoever stops the
+ * site's elements next stops none that a sender thread is in (a sink
+ * between PAUSED and READY would hold the thread, and every site of it,
+ * as long as the stop takes); later packets do not reach it. */
+static void
+test_senders_release_waits_for_push (Fixture *f, gconstpointer data)
+{
+  Catcher c = { .hold = TRUE };
+  g_autoptr (GstPad) listener = gst_element_request_pad_simple (f->mixer, "listen_4");
+  g_autoptr (GstPad) sink = gst_pad_new ("catcher", GST_PAD_SINK);
+  Release job = { f->mixer, listener, &c };
+  GThread *thread;
+  guint packets;
+
+  (void) data;
+  g_mutex_init (&c.lock);
+  g_cond_init (&c.changed);
+  gst_pad_set_element_private (sink, &c);
+  gst_pad_set_chain_function (sink, catcher_chain);
+  gst_pad_set_event_function (sink, catcher_event);
+  gst_pad_set_active (sink, TRUE);
+  g_assert_cmpint (gst_pad_link (listener, sink), ==, GST_PAD_LINK_OK);
+  for (guint frame = 0; frame < 50; frame++)
+    {
+      gboolean inside;
+
+      push_frame (f);
+      g_mutex_lock (&c.lock);
+      if (!c.inside)
+        g_cond_wait_until (&c.changed, &c.lock, g_get_monotonic_time () + G_TIME_SPAN_SECOND);
+      inside = c.inside;
+      g_mutex_unlock (&c.lock);
+      if (inside)
+        break;
+    }
+  g_assert_true (c.inside);
+  thread = g_thread_new ("release", release_listener, &job);
+  /* long enough for a release that does not wait to have returned */
+  g_usleep (200 * 1000);
+  g_mutex_lock (&c.lock);
+  g_assert_false (c.released);
+  g_assert_true (c.inside);
+  c.hold = FALSE;
+  g_cond_broadcast (&c.changed);
+  g_mutex_unlock (&c.lock);
+  g_thread_join (thread);
+  g_assert_true (c.released);
+  packets = c.packets;
+  for (guint frame = 0; frame < 5; frame++)
+    push_frame (f);
+  run_senders (f, 5);
+  g_assert_cmpuint (c.packets, ==, packets);
+  g_assert_null (gst_pad_get_peer (sink));
+  g_cond_clear (&c.changed);
+  g_mutex_clear (&c.lock);
+}
+
 /* ---- a live room whose one site stops sending ---- */
 
 static GstBuffer *
@@ -630,5 +747,7 @@ main (int argc, char **argv)
               test_senders_all_but_itself, fixture_tear_down);
   g_test_add ("/mcu/mixer/senders/blocked-listener", Fixture, NULL, fixture_set_up_senders,
               test_senders_blocked_listener, fixture_tear_down);
+  g_test_add ("/mcu/mixer/senders/release-waits-for-push", Fixture, NULL, fixture_set_up_senders,
+              test_senders_release_waits_for_push, fixture_tear_down);
   return g_test_run ();
 }

@@ -61,6 +61,7 @@ typedef struct
   guint index;
   OpusEncoder *own;
   McuSenderQueue *queue;
+  gboolean released; /* with the encode lock: fed no more */
 } Listener;
 
 struct _McuMixMinus
@@ -78,6 +79,10 @@ struct _McuMixMinus
    * from another thread does not lose its encoder (or its sender queue)
    * under it. */
   GMutex encode_lock;
+  /* Held by a listener's release while it waits for its sender thread,
+   * and by whatever frees the threads: not the encode lock, which the
+   * streaming thread must not wait for meanwhile. */
+  GMutex release_lock;
   McuSenders *senders; /* between start and stop, with sender threads */
   gint send_dropped;   /* atomic: packets a listener's backlog had no room for */
 
@@ -375,6 +380,10 @@ feed_listeners (McuMixMinus *self, GstBuffer *timing, GArray *contributions, GPt
       const gint16 *own = find_own (contributions, listener->index);
       gsize size;
 
+      /* released since the frame's snapshot of the pads: no new encoder
+       * or queue for it */
+      if (listener->released)
+        continue;
       if (own != NULL || !share)
         {
           if (listener->own == NULL && (listener->own = encoder_new (self)) == NULL)
@@ -584,20 +593,29 @@ mcu_mix_minus_release_pad (GstElement *element, GstPad *pad)
 {
   McuMixMinus *self = MCU_MIX_MINUS (element);
   Listener *listener = g_object_get_qdata (G_OBJECT (pad), listener_quark);
+  McuSenders *senders;
 
   if (listener == NULL)
     {
       GST_ELEMENT_CLASS (mcu_mix_minus_parent_class)->release_pad (element, pad);
       return;
     }
+  g_mutex_lock (&self->release_lock);
   g_mutex_lock (&self->encode_lock);
+  listener->released = TRUE;
   encoder_free (self, &listener->own);
+  senders = self->senders;
   if (listener->queue != NULL)
-    mcu_senders_remove (self->senders, listener->queue);
+    mcu_senders_remove (senders, listener->queue);
   listener->queue = NULL;
   g_mutex_unlock (&self->encode_lock);
-  /* a packet its sender thread holds already meets a flushing pad */
+  /* A packet its sender thread holds already meets a flushing pad; one
+   * already past it is waited for, so that nothing of ours is inside the
+   * site's chain when its owner stops it. */
   gst_pad_set_active (pad, FALSE);
+  if (senders != NULL)
+    mcu_senders_wait_pushed (senders, pad);
+  g_mutex_unlock (&self->release_lock);
   gst_element_remove_pad (element, pad);
 }
 
@@ -623,6 +641,7 @@ mcu_mix_minus_start (GstAggregator *agg)
 static void
 stop_senders (McuMixMinus *self)
 {
+  g_mutex_lock (&self->release_lock);
   g_mutex_lock (&self->encode_lock);
   GST_OBJECT_LOCK (self);
   for (GList *l = GST_ELEMENT (self)->srcpads; l != NULL; l = l->next)
@@ -635,6 +654,7 @@ stop_senders (McuMixMinus *self)
   GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&self->senders, mcu_senders_free);
   g_mutex_unlock (&self->encode_lock);
+  g_mutex_unlock (&self->release_lock);
 }
 
 static gboolean
@@ -728,6 +748,7 @@ mcu_mix_minus_finalize (GObject *object)
   stop_senders (self);
   encoder_free (self, &self->shared);
   g_mutex_clear (&self->encode_lock);
+  g_mutex_clear (&self->release_lock);
   g_free (self->sum);
   g_free (self->full);
   g_free (self->pcm);
@@ -797,6 +818,7 @@ static void
 mcu_mix_minus_init (McuMixMinus *self)
 {
   g_mutex_init (&self->encode_lock);
+  g_mutex_init (&self->release_lock);
   self->share_encoders = TRUE;
   self->talk_threshold = -50;
   self->talk_hold_ms = 800;

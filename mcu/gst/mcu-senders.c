@@ -10,6 +10,9 @@
  * its oldest beyond that, as the leaky queue did. A site's send path does
  * not block (webrtcbin sends UDP without waiting); if one did, only the
  * sites of its thread would wait, each losing its own oldest packets.
+ * It does block while the site's elements stop (a sink between PAUSED and
+ * READY holds its caller): a listener's release therefore waits for a
+ * push already on its way, and only then are its elements stopped.
  */
 #define G_LOG_DOMAIN "hoinghi-mcu"
 
@@ -34,6 +37,11 @@ typedef struct
   GList *queues;  /* McuSenderQueue, with the lock */
   guint n_queues;
   GArray *work; /* Item: the thread's own */
+  /* the pad being pushed on now (atomic), and who waits for it to be done
+   * (atomic; the wait and its wake-up with the lock) */
+  GstPad *pushing;
+  gint waiters;
+  GCond pushed;
 } Lane;
 
 struct _McuSenderQueue
@@ -94,7 +102,15 @@ run_lane (gpointer data)
         {
           Item *item = &g_array_index (lane->work, Item, i);
 
+          g_atomic_pointer_set (&lane->pushing, item->pad);
           lane->senders->send (item->pad, item->buffer, lane->senders->user_data);
+          g_atomic_pointer_set (&lane->pushing, NULL);
+          if (g_atomic_int_get (&lane->waiters) > 0)
+            {
+              g_mutex_lock (&lane->lock);
+              g_cond_broadcast (&lane->pushed);
+              g_mutex_unlock (&lane->lock);
+            }
           gst_object_unref (item->pad);
         }
       g_array_set_size (lane->work, 0);
@@ -134,6 +150,7 @@ mcu_senders_new (guint n_threads, guint backlog, McuSendFunc send, gpointer user
       lane->senders = senders;
       g_mutex_init (&lane->lock);
       g_cond_init (&lane->wake);
+      g_cond_init (&lane->pushed);
       lane->work = g_array_new (FALSE, FALSE, sizeof (Item));
       lane->thread = g_thread_new (name, run_lane, lane);
     }
@@ -170,6 +187,7 @@ mcu_senders_free (McuSenders *senders)
       g_list_free_full (lane->queues, (GDestroyNotify) queue_free);
       g_array_unref (lane->work);
       g_cond_clear (&lane->wake);
+      g_cond_clear (&lane->pushed);
       g_mutex_clear (&lane->lock);
     }
   g_free (senders->lanes);
@@ -211,7 +229,8 @@ mcu_senders_add (McuSenders *senders, GstPad *pad)
  * @queue: (transfer full): a listener's queue
  *
  * What it still held is dropped; a packet its thread took already may
- * still reach the pad (deactivate the pad: it then answers FLUSHING).
+ * still reach the pad (deactivate the pad: it then answers FLUSHING; and
+ * mcu_senders_wait_pushed() waits out one already past it).
  */
 void
 mcu_senders_remove (McuSenders *senders, McuSenderQueue *queue)
@@ -224,6 +243,34 @@ mcu_senders_remove (McuSenders *senders, McuSenderQueue *queue)
   lane->n_queues--;
   g_mutex_unlock (&lane->lock);
   queue_free (queue);
+}
+
+/**
+ * mcu_senders_wait_pushed:
+ * @senders: the threads
+ * @pad: a listener's pad, its queue removed and the pad deactivated
+ *
+ * Waits until no thread is inside a push on @pad: a packet taken before
+ * the queue was removed may still be on its way through the site's
+ * chain, and the site's elements must not stop under it (a sink between
+ * PAUSED and READY would hold the thread, and every site of that thread
+ * with it).  Later pushes meet the deactivated pad and return at once.
+ * Call it holding no lock the push path takes.
+ */
+void
+mcu_senders_wait_pushed (McuSenders *senders, GstPad *pad)
+{
+  for (guint i = 0; i < senders->n_lanes; i++)
+    {
+      Lane *lane = &senders->lanes[i];
+
+      g_mutex_lock (&lane->lock);
+      g_atomic_int_inc (&lane->waiters);
+      while (g_atomic_pointer_get (&lane->pushing) == pad)
+        g_cond_wait (&lane->pushed, &lane->lock);
+      g_atomic_int_dec_and_test (&lane->waiters);
+      g_mutex_unlock (&lane->lock);
+    }
 }
 
 /**
