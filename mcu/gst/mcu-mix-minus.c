@@ -610,11 +610,12 @@ mcu_mix_minus_release_pad (GstElement *element, GstPad *pad)
   listener->queue = NULL;
   g_mutex_unlock (&self->encode_lock);
   /* A packet its sender thread holds already meets a flushing pad; one
-   * already past it is waited for, so that nothing of ours is inside the
-   * site's chain when its owner stops it. */
+   * already past it is waited for (the threads' batches in flight), so
+   * that nothing of ours is inside the site's chain when its owner stops
+   * it. */
   gst_pad_set_active (pad, FALSE);
   if (senders != NULL)
-    mcu_senders_wait_pushed (senders, pad);
+    mcu_senders_wait_pushed (senders);
   g_mutex_unlock (&self->release_lock);
   gst_element_remove_pad (element, pad);
 }

@@ -37,11 +37,13 @@ typedef struct
   GList *queues;  /* McuSenderQueue, with the lock */
   guint n_queues;
   GArray *work; /* Item: the thread's own */
-  /* the pad being pushed on now (atomic), and who waits for it to be done
-   * (atomic; the wait and its wake-up with the lock) */
-  GstPad *pushing;
-  gint waiters;
-  GCond pushed;
+  /* with the lock: the batches of packets taken and those pushed, and who
+   * waits for one (counted per batch: a mark per packet, shared with the
+   * mixer's thread, cost more than all of this) */
+  guint64 taken;
+  guint64 pushed;
+  guint waiters;
+  GCond batch_pushed;
 } Lane;
 
 struct _McuSenderQueue
@@ -86,6 +88,9 @@ run_lane (gpointer data)
   for (;;)
     {
       g_mutex_lock (&lane->lock);
+      lane->pushed = lane->taken;
+      if (lane->waiters > 0)
+        g_cond_broadcast (&lane->batch_pushed);
       while (!lane->stopping && !lane->ready)
         g_cond_wait (&lane->wake, &lane->lock);
       if (lane->stopping)
@@ -95,6 +100,7 @@ run_lane (gpointer data)
         }
       lane->ready = FALSE;
       take_pending (lane);
+      lane->taken++;
       g_mutex_unlock (&lane->lock);
 
       /* outside the lock: a site released meanwhile answers FLUSHING */
@@ -102,15 +108,7 @@ run_lane (gpointer data)
         {
           Item *item = &g_array_index (lane->work, Item, i);
 
-          g_atomic_pointer_set (&lane->pushing, item->pad);
           lane->senders->send (item->pad, item->buffer, lane->senders->user_data);
-          g_atomic_pointer_set (&lane->pushing, NULL);
-          if (g_atomic_int_get (&lane->waiters) > 0)
-            {
-              g_mutex_lock (&lane->lock);
-              g_cond_broadcast (&lane->pushed);
-              g_mutex_unlock (&lane->lock);
-            }
           gst_object_unref (item->pad);
         }
       g_array_set_size (lane->work, 0);
@@ -150,7 +148,7 @@ mcu_senders_new (guint n_threads, guint backlog, McuSendFunc send, gpointer user
       lane->senders = senders;
       g_mutex_init (&lane->lock);
       g_cond_init (&lane->wake);
-      g_cond_init (&lane->pushed);
+      g_cond_init (&lane->batch_pushed);
       lane->work = g_array_new (FALSE, FALSE, sizeof (Item));
       lane->thread = g_thread_new (name, run_lane, lane);
     }
@@ -187,7 +185,7 @@ mcu_senders_free (McuSenders *senders)
       g_list_free_full (lane->queues, (GDestroyNotify) queue_free);
       g_array_unref (lane->work);
       g_cond_clear (&lane->wake);
-      g_cond_clear (&lane->pushed);
+      g_cond_clear (&lane->batch_pushed);
       g_mutex_clear (&lane->lock);
     }
   g_free (senders->lanes);
@@ -248,27 +246,30 @@ mcu_senders_remove (McuSenders *senders, McuSenderQueue *queue)
 /**
  * mcu_senders_wait_pushed:
  * @senders: the threads
- * @pad: a listener's pad, its queue removed and the pad deactivated
  *
- * Waits until no thread is inside a push on @pad: a packet taken before
- * the queue was removed may still be on its way through the site's
- * chain, and the site's elements must not stop under it (a sink between
- * PAUSED and READY would hold the thread, and every site of that thread
- * with it).  Later pushes meet the deactivated pad and return at once.
- * Call it holding no lock the push path takes.
+ * Waits until every packet the threads have taken so far is pushed (a
+ * frame's worth at most). After a listener's queue is removed and its pad
+ * deactivated, this is the moment none of its packets is on its way
+ * through the site's chain any more, and the site's elements may stop (a
+ * sink between PAUSED and READY would hold a thread inside it, and every
+ * site of that thread with it); packets pushed later meet the
+ * deactivated pad and return at once. Call it holding no lock the push
+ * path takes.
  */
 void
-mcu_senders_wait_pushed (McuSenders *senders, GstPad *pad)
+mcu_senders_wait_pushed (McuSenders *senders)
 {
   for (guint i = 0; i < senders->n_lanes; i++)
     {
       Lane *lane = &senders->lanes[i];
+      guint64 taken;
 
       g_mutex_lock (&lane->lock);
-      g_atomic_int_inc (&lane->waiters);
-      while (g_atomic_pointer_get (&lane->pushing) == pad)
-        g_cond_wait (&lane->pushed, &lane->lock);
-      g_atomic_int_dec_and_test (&lane->waiters);
+      taken = lane->taken;
+      lane->waiters++;
+      while (lane->pushed < taken)
+        g_cond_wait (&lane->batch_pushed, &lane->lock);
+      lane->waiters--;
       g_mutex_unlock (&lane->lock);
     }
 }

@@ -25,7 +25,7 @@ void mcu_senders_free (McuSenders *senders);
 
 McuSenderQueue *mcu_senders_add (McuSenders *senders, GstPad *pad);
 void mcu_senders_remove (McuSenders *senders, McuSenderQueue *queue);
-void mcu_senders_wait_pushed (McuSenders *senders, GstPad *pad);
+void mcu_senders_wait_pushed (McuSenders *senders);
 void mcu_senders_queue (McuSenders *senders, McuSenderQueue *queue, GstBuffer *buffer);
 void mcu_senders_kick (McuSenders *senders);
 void mcu_senders_drop_pending (McuSenders *senders);
