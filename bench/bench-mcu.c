@@ -778,6 +778,12 @@ print_load_table (GArray *sizes, GArray *shared, GArray *own)
            sh->mcu_cpu < 1 ? "met" : "MISSED", sh->mcu_cpu,
            per_audio_second (pl) >= 3 * per_audio_second (sh) ? "met" : "MISSED",
            per_audio_second (pl) / per_audio_second (sh));
+  /* A mode that falls behind still encodes the frames it then drops:
+   * dividing by its real time charges them to the audio that got out. */
+  if (pl->realtime < 0.95)
+    g_print ("  the per-listener mode did not keep up (r-t %.3f): its CPU/s includes the work of "
+             "frames it dropped, so the ratio overstates; compare runs where it keeps up\n",
+             pl->realtime);
 }
 
 static void
