@@ -615,6 +615,7 @@ test_senders_release_waits_for_push (Fixture *f, gconstpointer data)
   g_autoptr (GstPad) sink = gst_pad_new ("catcher", GST_PAD_SINK);
   Release job = { f->mixer, listener, &c };
   GThread *thread;
+  gint64 deadline;
   guint packets;
 
   (void) data;
@@ -641,8 +642,10 @@ test_senders_release_waits_for_push (Fixture *f, gconstpointer data)
   g_assert_true (c.inside);
   thread = g_thread_new ("release", release_listener, &job);
   /* long enough for a release that does not wait to have returned */
-  g_usleep (200 * 1000);
   g_mutex_lock (&c.lock);
+  deadline = g_get_monotonic_time () + 200 * G_TIME_SPAN_MILLISECOND;
+  while (!c.released && g_cond_wait_until (&c.changed, &c.lock, deadline))
+    ;
   g_assert_false (c.released);
   g_assert_true (c.inside);
   c.hold = FALSE;

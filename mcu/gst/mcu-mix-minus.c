@@ -637,10 +637,11 @@ mcu_mix_minus_start (GstAggregator *agg)
   return GST_AGGREGATOR_CLASS (mcu_mix_minus_parent_class)->start (agg);
 }
 
-/* The sender threads stop with what they hold (they never wait for this
- * lock: joining them under it is safe). */
+/* Drops what the listeners hold while the mixer runs: their own encoders
+ * and their queues, and stops the sender threads with what they hold
+ * (they never wait for these locks: joining them under them is safe). */
 static void
-stop_senders (McuMixMinus *self)
+stop_listeners (McuMixMinus *self)
 {
   g_mutex_lock (&self->release_lock);
   g_mutex_lock (&self->encode_lock);
@@ -650,7 +651,10 @@ stop_senders (McuMixMinus *self)
       Listener *listener = g_object_get_qdata (l->data, listener_quark);
 
       if (listener != NULL)
-        listener->queue = NULL;
+        {
+          encoder_free (self, &listener->own);
+          listener->queue = NULL;
+        }
     }
   GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&self->senders, mcu_senders_free);
@@ -662,18 +666,9 @@ static gboolean
 mcu_mix_minus_stop (GstAggregator *agg)
 {
   McuMixMinus *self = MCU_MIX_MINUS (agg);
-  GList *l;
 
-  stop_senders (self);
+  stop_listeners (self);
   encoder_free (self, &self->shared);
-  GST_OBJECT_LOCK (self);
-  for (l = GST_ELEMENT (self)->srcpads; l != NULL; l = l->next)
-    {
-      Listener *listener = g_object_get_qdata (l->data, listener_quark);
-      if (listener != NULL)
-        encoder_free (self, &listener->own);
-    }
-  GST_OBJECT_UNLOCK (self);
   return GST_AGGREGATOR_CLASS (mcu_mix_minus_parent_class)->stop (agg);
 }
 
@@ -746,7 +741,7 @@ mcu_mix_minus_finalize (GObject *object)
 {
   McuMixMinus *self = MCU_MIX_MINUS (object);
 
-  stop_senders (self);
+  stop_listeners (self);
   encoder_free (self, &self->shared);
   g_mutex_clear (&self->encode_lock);
   g_mutex_clear (&self->release_lock);
