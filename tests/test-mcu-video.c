@@ -33,12 +33,14 @@ typedef struct
 {
   HnTestMcu *mcu;
   char *token;
+  HnTestCpuMark started; /* the machine's CPU time at the start */
 } Fixture;
 
 /* @data: the mcu's settings, or NULL */
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
+  f->started = hn_test_cpu_mark ();
   f->mcu = hn_test_mcu_start (data);
   f->token = hn_test_mcu_create_room (f->mcu, "{\"id\":\"r1\",\"name\":\"Giao ban\"}");
 }
@@ -292,6 +294,37 @@ video_at (GPtrArray *reports, guint i)
   return video_of (g_ptr_array_index (reports, i));
 }
 
+/* Whether the freezes of the sites in @reports tell about the mcu: not
+ * on a saturated machine.  CI has run these tests with the host taking
+ * 9-14 % of the CPU as steal beside other tests, and here two CPU hogs
+ * beside the test do the same: a site's picture then freezes for 0.5-1 s
+ * at a join or a tier change (the new decoder and encoder wait for the
+ * CPU), although it comes at the room's 15 frames a second (15.5-16 when
+ * quiet) the rest of the time; with one hog (12-18 % idle) it does not.
+ * On a saturated machine the test is marked skipped, and says why. */
+static gboolean
+freezes_judgeable (Fixture *f, GPtrArray *reports)
+{
+  double idle = hn_test_cpu_idle_since (&f->started);
+  g_autoptr (GString) rates = g_string_new (NULL);
+
+  for (guint i = 0; i < reports->len; i++)
+    g_string_append_printf (rates, "%s%.1f", i > 0 ? ", " : "",
+                            json_object_get_double_member (video_at (reports, i), "fps"));
+  g_test_message ("frames a second: %s; the machine %.0f %% idle", rates->str, 100 * idle);
+  if (idle >= HN_TEST_SATURATED_IDLE)
+    return TRUE;
+  {
+    g_autofree char *why = g_strdup_printf (
+        "the machine was saturated (%.0f %% idle, the host's steal counted as busy; the sites "
+        "received %s frames a second): freezes are not judged",
+        100 * idle, rates->str);
+
+    g_test_skip (why);
+  }
+  return FALSE;
+}
+
 /* Red, green and blue sites (blue in H.264): each receives the 720p
  * composite with all three colours; red, which stops looking first (the
  * others still in), sees each where the layout says. */
@@ -432,6 +465,8 @@ test_join_leave (Fixture *f, gconstpointer data)
   /* the others' pictures for a while after it left */
   g_usleep (2 * G_USEC_PER_SEC);
   reports = end_sites (f, sites, G_N_ELEMENTS (sites));
+  if (!freezes_judgeable (f, reports))
+    return;
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
       JsonObject *video = video_at (reports, i);
@@ -495,8 +530,10 @@ test_tier_change (Fixture *f, gconstpointer data)
   /* 720p → 360p → 720p → 360p */
   g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
   g_assert_cmpint (json_object_get_int_member (video_a, "height"), ==, 360);
-  g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, MOVE_FREEZE_MS);
   g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
+  if (!freezes_judgeable (f, reports))
+    return;
+  g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, MOVE_FREEZE_MS);
   g_assert_cmpint (json_object_get_int_member (video_b, "longest_freeze_ms"), <, 200);
 }
 
@@ -550,8 +587,10 @@ test_encoder_per_site (Fixture *f, gconstpointer data)
   video_a = video_at (reports, 0);
   video_b = video_at (reports, 1);
   g_assert_cmpint (json_object_get_int_member (video_a, "width"), ==, 640);
-  g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, MOVE_FREEZE_MS);
   g_assert_cmpint (json_object_get_int_member (video_b, "width"), ==, 1280);
+  if (!freezes_judgeable (f, reports))
+    return;
+  g_assert_cmpint (json_object_get_int_member (video_a, "longest_freeze_ms"), <, MOVE_FREEZE_MS);
   g_assert_cmpint (json_object_get_int_member (video_b, "longest_freeze_ms"), <, 200);
 }
 

@@ -175,6 +175,59 @@ hn_test_free_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
+/**
+ * hn_test_cpu_mark:
+ *
+ * Returns: the machine's CPU time so far, for hn_test_cpu_idle_since();
+ *   zeros where /proc/stat cannot be read.
+ */
+HnTestCpuMark
+hn_test_cpu_mark (void)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) fields = NULL;
+  HnTestCpuMark mark = { 0 };
+  char *end;
+
+  if (!g_file_get_contents ("/proc/stat", &text, NULL, NULL) || !g_str_has_prefix (text, "cpu ")
+      || (end = strchr (text, '\n')) == NULL)
+    return mark;
+  *end = '\0';
+  fields = g_strsplit (text + 4, " ", -1);
+  /* user nice system idle iowait irq softirq steal: the host's steal is
+   * time this machine did not get, so it counts as busy */
+  for (guint i = 0, n = 0; fields[i] != NULL && n < 8; i++)
+    {
+      guint64 value;
+
+      if (*fields[i] == '\0')
+        continue;
+      value = g_ascii_strtoull (fields[i], NULL, 10);
+      mark.total += value;
+      if (n == 3 || n == 4)
+        mark.idle += value;
+      n++;
+    }
+  return mark;
+}
+
+/**
+ * hn_test_cpu_idle_since:
+ * @mark: from hn_test_cpu_mark()
+ *
+ * Returns: the share of the machine's CPU time (all cores) that was idle
+ *   since @mark; 1 where it cannot be told.
+ */
+double
+hn_test_cpu_idle_since (const HnTestCpuMark *mark)
+{
+  HnTestCpuMark now = hn_test_cpu_mark ();
+
+  if (mark->total == 0 || now.total <= mark->total)
+    return 1.0;
+  return (double) (now.idle - mark->idle) / (double) (now.total - mark->total);
+}
+
 /* Runs in the child between fork and exec: die with the test. */
 static void
 die_with_parent (gpointer user_data)

@@ -22,6 +22,19 @@ char *hn_test_make_tmpdir (const char *label);
 void hn_test_remove_tree (const char *path);
 guint16 hn_test_free_port (void);
 
+/* The machine's CPU time (all cores, from /proc/stat): idle and in all. */
+typedef struct
+{
+  guint64 idle, total;
+} HnTestCpuMark;
+
+/* Below this share of idle time the machine was saturated: real-time
+ * bounds (freezes, gaps) then say nothing about the program measured. */
+#define HN_TEST_SATURATED_IDLE 0.05
+
+HnTestCpuMark hn_test_cpu_mark (void);
+double hn_test_cpu_idle_since (const HnTestCpuMark *mark);
+
 typedef struct _HnTestDaemon HnTestDaemon;
 
 HnTestDaemon *hn_test_daemon_start (const char *program, const char *const *extra_args,
