@@ -162,6 +162,8 @@ test_site_killed (Fixture *f, gconstpointer data)
   g_autoptr (JsonObject) heard = NULL, before = NULL, rb = NULL, left = NULL;
   gint64 killed_at;
   JsonArray *gaps;
+  HnTestCpuMark cpu;
+  double idle;
 
   g_assert_no_error (error);
   heard = hn_test_endpoint_wait_for (b, hears_tone, GUINT_TO_POINTER (440), 30000);
@@ -170,6 +172,7 @@ test_site_killed (Fixture *f, gconstpointer data)
   before = hn_test_endpoint_wait_for (b, hn_test_report_any, NULL, WAIT_MS);
   g_assert_nonnull (before);
   killed_at = json_object_get_int_member (before, "last_audio_ms");
+  cpu = hn_test_cpu_mark ();
   hn_test_process_kill (c, SIGKILL);
   do
     {
@@ -185,6 +188,25 @@ test_site_killed (Fixture *f, gconstpointer data)
   g_usleep (3 * G_USEC_PER_SEC);
   hn_test_process_kill (b, SIGTERM);
   rb = report_of (f, b);
+  idle = hn_test_cpu_idle_since (&cpu);
+  g_test_message ("the machine %.0f %% idle from the kill on", 100 * idle);
+  /* and A's audio still flowed at the end */
+  g_assert_cmpint (json_object_get_int_member (rb, "last_audio_ms"), >, killed_at + 2500);
+  /* A is still in (B left at its end, C is gone) */
+  g_assert_cmpuint (participant_count (f), ==, 1);
+  /* a saturated machine delays B's own audio, whatever the mcu does (a
+   * stress run of the sanitizer build beside a CPU hog: gaps every
+   * ~340 ms in B, from before the kill on); the mcu's part, a leaving
+   * site holding nobody, is /mcu/mixer/senders/release-waits-for-push */
+  if (idle < HN_TEST_SATURATED_IDLE)
+    {
+      g_autofree char *why = g_strdup_printf (
+          "the machine was saturated (%.0f %% idle from the kill on): B's gaps are not judged",
+          100 * idle);
+
+      g_test_skip (why);
+      return;
+    }
   gaps = json_object_get_array_member (rb, "gaps");
   for (guint i = 0; i < json_array_get_length (gaps); i++)
     {
@@ -196,10 +218,6 @@ test_site_killed (Fixture *f, gconstpointer data)
        * glitch at the mark, on the sanitizer build beside a CPU hog) */
       g_assert_cmpint (json_object_get_int_member (gap, "at_ms"), <=, killed_at);
     }
-  /* and A's audio still flowed at the end */
-  g_assert_cmpint (json_object_get_int_member (rb, "last_audio_ms"), >, killed_at + 2500);
-  /* A is still in (B left at its end, C is gone) */
-  g_assert_cmpuint (participant_count (f), ==, 1);
 }
 
 /* The mcu restarted under the sites: they reconnect by themselves with the
