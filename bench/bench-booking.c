@@ -492,6 +492,19 @@ main (int argc, char **argv)
                  median.rate, median.p50, median.p99, median.ratio, median.server_ms,
                  median.client_ms);
     }
+  {
+    /* the ceiling waits on the disk, a booking on the CPU: what the CPU a
+     * booking takes (server and load clients) allows on this machine's
+     * cores, against the ceiling, says which of the two bounds a run */
+    Measure eight = median_of (measures[2]);
+    Measure ceiling = median_of (measures[0]);
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    double limit = cores * 1000.0 / (eight.server_ms + eight.client_ms);
+
+    g_print ("  the CPU of a booking with 8 clients (%.2f + %.2f ms) allows at most %.0f/s on %ld "
+             "cores: %.2f of the ceiling\n",
+             eight.server_ms, eight.client_ms, limit, cores, limit / ceiling.rate);
+  }
   g_print ("  rounds, per s (ceiling / 1 client / 8 clients):");
   for (guint round = 0; round < ROUNDS; round++)
     g_print (" %.0f/%.0f/%.0f", measures[0][round].rate, measures[1][round].rate,
