@@ -27,6 +27,7 @@
 #include "libhoinghi/hn-error.h"
 #include "libhoinghi/hn-i18n.h"
 
+#include "gst/mcu-webrtc-send.h"
 #include "mcu-peer.h"
 
 #define OPUS_PT 111
@@ -583,6 +584,8 @@ mcu_peer_new (GstBin *room, GstElement *mixer, McuRoomVideo *video, guint index,
   self->decode_fec = options->decode_fec;
   if (!add_ice_addresses (self->webrtc, (const char *const *) options->ice_addresses, error))
     return NULL;
+  /* the room's sender thread must never wait in a site (mcu-webrtc-send.c) */
+  mcu_webrtc_send_unsynced (self->webrtc);
   g_signal_connect_object (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self,
                            0);
   g_signal_connect_object (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self, 0);

@@ -190,6 +190,14 @@ test_site_killed (Fixture *f, gconstpointer data)
   rb = report_of (f, b);
   idle = hn_test_cpu_idle_since (&cpu);
   g_test_message ("the machine %.0f %% idle from the kill on", 100 * idle);
+  {
+    /* for a failure's log: audio the mcu lost behind its sender thread */
+    g_autoptr (HnTestResponse) metrics = call (f, "GET", "/metrics", NULL);
+    const char *dropped = strstr (metrics->body, "\nhoinghi_audio_packets_dropped_total ");
+
+    g_test_message ("%.*s", dropped != NULL ? (int) strcspn (dropped + 1, "\n") : 0,
+                    dropped != NULL ? dropped + 1 : "");
+  }
   /* and A's audio still flowed at the end */
   g_assert_cmpint (json_object_get_int_member (rb, "last_audio_ms"), >, killed_at + 2500);
   /* A is still in (B left at its end, C is gone) */

@@ -14,6 +14,7 @@
 #include "mcu/gst/mcu-mix-dsp.h"
 #include "mcu/gst/mcu-mix-minus-pad.h"
 #include "mcu/gst/mcu-plugin.h"
+#include "mcu/gst/mcu-webrtc-send.h"
 
 #define FRAME 960
 #define RAW_CAPS "audio/x-raw, format=S16LE, rate=48000, channels=1, layout=interleaved"
@@ -720,6 +721,139 @@ test_silent_site_does_not_stall_the_room (void)
   gst_object_unref (mixer);
 }
 
+/* ---- how the mcu's webrtcbins send ---- */
+
+/* The session description a webrtcbin promise answered with. */
+static gpointer
+description_of (GstPromise *promise, const char *field)
+{
+  const GstStructure *reply;
+
+  g_assert_cmpint (gst_promise_wait (promise), ==, GST_PROMISE_RESULT_REPLIED);
+  reply = gst_promise_get_reply (promise);
+  g_assert_true (gst_structure_has_field (reply, field));
+  return g_value_dup_boxed (gst_structure_get_value (reply, field));
+}
+
+/* Sets @description on @webrtc (local or remote) and waits. */
+static void
+describe (GstElement *webrtc, const char *which, gpointer description)
+{
+  g_autoptr (GstPromise) promise = gst_promise_new ();
+
+  g_signal_emit_by_name (webrtc, which, description, promise);
+  g_assert_cmpint (gst_promise_wait (promise), ==, GST_PROMISE_RESULT_REPLIED);
+}
+
+/* No UPnP port mapping, as in the mcu and the endpoint (libnice's UPnP
+ * leaks, and multicasts). */
+static void
+no_upnp (GstElement *webrtc)
+{
+  g_autoptr (GObject) ice = NULL;
+  g_autoptr (GObject) agent = NULL;
+
+  g_object_get (webrtc, "ice-agent", &ice, NULL);
+  g_object_get (ice, "agent", &agent, NULL);
+  g_object_set (agent, "upnp", FALSE, NULL);
+}
+
+/* The clocksyncs in @bin and the bins in it: how many, and how many sync. */
+static void
+count_clocksyncs (GstBin *bin, guint *all, guint *syncing)
+{
+  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (bin);
+  GValue item = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+    {
+      GstElement *element = g_value_get_object (&item);
+      GstElementFactory *factory = gst_element_get_factory (element);
+      gboolean sync = FALSE;
+
+      if (factory != NULL
+          && g_str_equal (gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)), "clocksync"))
+        {
+          g_object_get (element, "sync", &sync, NULL);
+          (*all)++;
+          *syncing += sync;
+        }
+      g_value_reset (&item);
+    }
+}
+
+/* An Opus stream offered by one webrtcbin and answered by another, as a
+ * site and the mcu do (no ICE: the send path exists once negotiated);
+ * @unsynced: whether the sender went through mcu_webrtc_send_unsynced().
+ * The sender's clocksyncs: how many, and how many sync. */
+static void
+negotiate_and_count (gboolean unsynced, guint *all, guint *syncing)
+{
+  g_autoptr (GstElement) pipeline = gst_pipeline_new (NULL);
+  GstElement *sender = gst_element_factory_make ("webrtcbin", NULL);
+  GstElement *receiver = gst_element_factory_make ("webrtcbin", NULL);
+  GstElement *source = gst_parse_bin_from_description (
+      "audiotestsrc is-live=true ! opusenc ! rtpopuspay pt=111 ! application/x-rtp, media=audio, "
+      "encoding-name=OPUS, payload=111, clock-rate=48000",
+      TRUE, NULL);
+  g_autoptr (GstPromise) offered = gst_promise_new ();
+  g_autoptr (GstPromise) answered = gst_promise_new ();
+  gpointer offer, answer;
+
+  g_assert_nonnull (sender);
+  g_assert_nonnull (source);
+  no_upnp (sender);
+  no_upnp (receiver);
+  /* as the mcu's: one transport for everything */
+  gst_util_set_object_arg (G_OBJECT (sender), "bundle-policy", "max-bundle");
+  gst_util_set_object_arg (G_OBJECT (receiver), "bundle-policy", "max-bundle");
+  if (unsynced)
+    mcu_webrtc_send_unsynced (sender);
+  gst_bin_add_many (GST_BIN (pipeline), source, sender, receiver, NULL);
+  g_assert_true (gst_element_link (source, sender));
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  /* webrtcbin offers a stream once it knows its caps */
+  {
+    g_autoptr (GstPad) sink = gst_element_get_static_pad (sender, "sink_0");
+
+    g_assert_nonnull (sink);
+    for (guint i = 0; i < 250 && !gst_pad_has_current_caps (sink); i++)
+      g_usleep (20000);
+    g_assert_true (gst_pad_has_current_caps (sink));
+  }
+  g_signal_emit_by_name (sender, "create-offer", NULL, offered);
+  offer = description_of (offered, "offer");
+  describe (sender, "set-local-description", offer);
+  describe (receiver, "set-remote-description", offer);
+  g_signal_emit_by_name (receiver, "create-answer", NULL, answered);
+  answer = description_of (answered, "answer");
+  describe (receiver, "set-local-description", answer);
+  describe (sender, "set-remote-description", answer);
+  count_clocksyncs (GST_BIN (sender), all, syncing);
+  g_boxed_free (g_type_from_name ("GstWebRTCSessionDescription"), offer);
+  g_boxed_free (g_type_from_name ("GstWebRTCSessionDescription"), answer);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
+/* webrtcbin holds what it sends until its running time (a clocksync per
+ * stream); the mcu's do not, or a site that waited would hold the room's
+ * sender thread, and so everyone's audio. */
+static void
+test_webrtc_sends_unsynced (void)
+{
+  guint all = 0, syncing = 0;
+
+  /* what makes it needed: GStreamer's own default */
+  negotiate_and_count (FALSE, &all, &syncing);
+  g_assert_cmpuint (all, >, 0);
+  g_assert_cmpuint (syncing, >, 0);
+  all = syncing = 0;
+  negotiate_and_count (TRUE, &all, &syncing);
+  g_assert_cmpuint (all, >, 0);
+  g_assert_cmpuint (syncing, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -752,5 +886,6 @@ main (int argc, char **argv)
               test_senders_blocked_listener, fixture_tear_down);
   g_test_add ("/mcu/mixer/senders/release-waits-for-push", Fixture, NULL, fixture_set_up_senders,
               test_senders_release_waits_for_push, fixture_tear_down);
+  g_test_add_func ("/mcu/webrtc/sends-unsynced", test_webrtc_sends_unsynced);
   return g_test_run ();
 }
