@@ -29,7 +29,8 @@ on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpoint
  * @webrtcbin: a webrtcbin not yet negotiated
  *
  * Makes @webrtcbin send what it is given at once: every clocksync it
- * creates (when its streams are negotiated) stops syncing to the clock.
+ * creates (with a stream, once it knows the stream's caps) stops syncing
+ * to the clock.
  */
 void
 mcu_webrtc_send_unsynced (GstElement *webrtcbin)
