@@ -723,6 +723,9 @@ test_silent_site_does_not_stall_the_room (void)
 
 /* ---- how the mcu's webrtcbins send ---- */
 
+#define OPUS_RTP_CAPS                                                                              \
+  "application/x-rtp, media=audio, encoding-name=OPUS, payload=111, clock-rate=48000"
+
 /* The session description a webrtcbin promise answered with. */
 static gpointer
 description_of (GstPromise *promise, const char *field)
@@ -782,8 +785,8 @@ count_clocksyncs (GstBin *bin, guint *all, guint *syncing)
     }
 }
 
-/* An Opus stream offered by one webrtcbin and answered by another, as a
- * site and the mcu do (no ICE: the send path exists once negotiated);
+/* An Opus stream offered by one webrtcbin and answered by another, as the
+ * mcu and a site do (no ICE: the send path exists once offered);
  * @unsynced: whether the sender went through mcu_webrtc_send_unsynced().
  * The sender's clocksyncs: how many, and how many sync. */
 static void
@@ -793,9 +796,7 @@ negotiate_and_count (gboolean unsynced, guint *all, guint *syncing)
   GstElement *sender = gst_element_factory_make ("webrtcbin", NULL);
   GstElement *receiver = gst_element_factory_make ("webrtcbin", NULL);
   GstElement *source = gst_parse_bin_from_description (
-      "audiotestsrc is-live=true ! opusenc ! rtpopuspay pt=111 ! application/x-rtp, media=audio, "
-      "encoding-name=OPUS, payload=111, clock-rate=48000",
-      TRUE, NULL);
+      "audiotestsrc is-live=true ! opusenc ! rtpopuspay pt=111", TRUE, NULL);
   g_autoptr (GstPromise) offered = gst_promise_new ();
   g_autoptr (GstPromise) answered = gst_promise_new ();
   gpointer offer, answer;
@@ -813,14 +814,16 @@ negotiate_and_count (gboolean unsynced, guint *all, guint *syncing)
   g_assert_true (gst_element_link (source, sender));
   g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
                    GST_STATE_CHANGE_FAILURE);
-  /* webrtcbin offers a stream once it knows its caps */
+  /* the stream's caps up front, as the mcu gives them: webrtcbin offers
+   * (and builds) a stream once it knows them */
   {
     g_autoptr (GstPad) sink = gst_element_get_static_pad (sender, "sink_0");
+    g_autoptr (GObject) transceiver = NULL;
+    g_autoptr (GstCaps) caps = gst_caps_from_string (OPUS_RTP_CAPS);
 
     g_assert_nonnull (sink);
-    for (guint i = 0; i < 250 && !gst_pad_has_current_caps (sink); i++)
-      g_usleep (20000);
-    g_assert_true (gst_pad_has_current_caps (sink));
+    g_object_get (sink, "transceiver", &transceiver, NULL);
+    g_object_set (transceiver, "codec-preferences", caps, NULL);
   }
   g_signal_emit_by_name (sender, "create-offer", NULL, offered);
   offer = description_of (offered, "offer");
