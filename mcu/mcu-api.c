@@ -611,6 +611,10 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
                           "because the mcu's sender thread fell behind it.\n"
                           "# TYPE hoinghi_audio_packets_dropped_total counter\n"
                           "hoinghi_audio_packets_dropped_total %u\n"
+                          "# HELP hoinghi_audio_sites_direct Sites whose audio the mcu sends "
+                          "straight over their ICE connection (its own SRTP, not webrtcbin).\n"
+                          "# TYPE hoinghi_audio_sites_direct gauge\n"
+                          "hoinghi_audio_sites_direct %u\n"
                           "# HELP hoinghi_video_encoders Video encoders running (composites).\n"
                           "# TYPE hoinghi_video_encoders gauge\n"
                           "hoinghi_video_encoders %u\n"
@@ -644,10 +648,10 @@ handle_metrics (HnServer *server, SoupServerMessage *msg, const char *path, GHas
                           "# TYPE process_cpu_seconds_total counter\n"
                           "process_cpu_seconds_total %.3f\n",
                           mcu_rooms_count (self->rooms), totals.participants, totals.encoders,
-                          totals.send_dropped, totals.video_encoders, keyframe_requests, keyframes,
-                          totals.media.packets_received, totals.media.packets_lost,
-                          totals.media.packets_sent, totals.media.jitter_ms, self->subscribers->len,
-                          self->events_sent, cpu);
+                          totals.send_dropped, totals.audio_direct, totals.video_encoders,
+                          keyframe_requests, keyframes, totals.media.packets_received,
+                          totals.media.packets_lost, totals.media.packets_sent,
+                          totals.media.jitter_ms, self->subscribers->len, self->events_sent, cpu);
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8",
                                     SOUP_MEMORY_COPY, text->str, text->len);

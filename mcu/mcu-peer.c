@@ -4,7 +4,8 @@
  *
  *   webrtcbin ─ rtpopusdepay ─ opusdec (PLC, FEC) ─ audioconvert ─ audioresample
  *             ─ S16/48 kHz/mono ─▶ mixer.sink_N
- *   mixer.listen_N (from a sender thread) ─ rtpopuspay ─▶ webrtcbin
+ *   mixer.listen_N (from a sender thread) ─ mcuopussend ─▶ the site's ICE pair
+ *                                  (SRTP of its own; to webrtcbin where it cannot)
  *   webrtcbin ─ rtpvp8depay ─ vp8dec | rtph264depay ─ avdec_h264 ─▶ the room's video
  *   the room's video (the composite, VP8, fanned out) ─▶ webrtcbin
  *
@@ -60,9 +61,10 @@ struct _McuPeer
   gboolean decode_fec;
   GstElement *webrtc;
   GstPad *listen_pad;
-  GstPad *video_sink;   /* webrtcbin's, for the composite once the answer says which codec */
-  char *video_encoding; /* the codec the site's answer chose for video */
-  McuVideoTier tier;    /* the size of the composite it receives */
+  GstPad *video_sink;     /* webrtcbin's, for the composite once the answer says which codec */
+  McuOpusSend *audio_out; /* the site's audio (one of the elements) */
+  char *video_encoding;   /* the codec the site's answer chose for video */
+  McuVideoTier tier;      /* the size of the composite it receives */
   gboolean sending_video;
 
   guint stats_source;
@@ -180,6 +182,20 @@ on_ice_candidate (GstElement *webrtc, guint mline, const char *candidate, gpoint
   emit_later (MCU_PEER (user_data), SIGNAL_CANDIDATE, mline, candidate);
 }
 
+/* DTLS is up: the site's audio goes straight to it from now on, or
+ * through webrtcbin where the key or the ICE stream cannot be had. */
+static void
+send_audio (McuPeer *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (mcu_webrtc_send_go_direct (self->webrtc, self->audio_out, &error))
+    return;
+  g_message ("site %u: its audio goes through webrtcbin: %s", self->index,
+             error != NULL ? error->message : "?");
+  mcu_opus_send_go_forward (self->audio_out);
+}
+
 static void
 on_connection_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
 {
@@ -188,16 +204,17 @@ on_connection_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
 
   g_object_get (webrtc, "connection-state", &state, NULL);
   g_atomic_int_set (&self->connected, state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED);
+  if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
+    return;
+  send_audio (self);
   /* the site's picture starts with a keyframe, not a wait for the next one */
-  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
-    mcu_room_video_request_keyframe (self->video);
+  mcu_room_video_request_keyframe (self->video);
 }
 
 /* webrtcbin holds RTP back until DTLS is up: a packet pushed meanwhile
- * would wait there (holding up the mixer's sender thread and the other
- * sites it serves) and go out hundreds of milliseconds late.  So the
- * site's audio is dropped until the connection is up, and its first
- * packet is the room as it is now. */
+ * would wait there and go out hundreds of milliseconds late.  So the
+ * room's picture is dropped until the connection is up, and its first
+ * frame is the room as it is now (the audio: mcu-opus-send.c). */
 static GstPadProbeReturn
 hold_until_connected (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -519,8 +536,9 @@ build_send (McuPeer *self)
                                                    : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV;
   GstElement *pay;
 
-  pay = add_element (self, "rtpopuspay");
+  pay = add_element (self, "mcuopussend");
   g_object_set (pay, "pt", OPUS_PT, NULL);
+  self->audio_out = MCU_OPUS_SEND (pay);
 
   audio_sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
   g_object_get (audio_sink, "transceiver", &audio, NULL);
@@ -536,7 +554,6 @@ build_send (McuPeer *self)
 
   self->listen_pad = gst_element_request_pad_simple (self->mixer, name);
   pay_sink = gst_element_get_static_pad (pay, "sink");
-  gst_pad_add_probe (pay_sink, GST_PAD_PROBE_TYPE_BUFFER, hold_until_connected, self, NULL);
   gst_pad_link (self->listen_pad, pay_sink);
 }
 
@@ -906,4 +923,19 @@ mcu_peer_has_picture (McuPeer *self)
   g_return_val_if_fail (MCU_IS_PEER (self), FALSE);
 
   return mcu_room_video_has_picture (self->video, self->index);
+}
+
+/**
+ * mcu_peer_sends_audio_direct:
+ * @self: the peer
+ *
+ * Returns: whether the site's audio goes straight to it (SRTP of the
+ *   mcu's own), not through webrtcbin or not yet
+ */
+gboolean
+mcu_peer_sends_audio_direct (McuPeer *self)
+{
+  g_return_val_if_fail (MCU_IS_PEER (self), FALSE);
+
+  return mcu_opus_send_is_direct (self->audio_out);
 }

@@ -37,6 +37,7 @@ gboolean mcu_peer_add_candidate (McuPeer *self, guint mline, const char *candida
 void mcu_peer_set_muted (McuPeer *self, gboolean muted);
 void mcu_peer_set_tier (McuPeer *self, McuVideoTier tier);
 gboolean mcu_peer_has_picture (McuPeer *self);
+gboolean mcu_peer_sends_audio_direct (McuPeer *self);
 void mcu_peer_get_stats (McuPeer *self, McuPeerStats *stats);
 double mcu_peer_get_level (McuPeer *self);
 guint mcu_peer_get_index (McuPeer *self);

@@ -1283,7 +1283,8 @@ mcu_rooms_mute (McuRooms *self, const char *room_id, const char *participant_id,
  * mcu_rooms_get_totals:
  * @self: the registry
  * @totals: (out caller-allocates): sites and Opus encoders in all rooms; audio
- *   packets dropped behind the sender threads (closed rooms too); RTP
+ *   packets dropped behind the sender threads (closed rooms too); the sites
+ *   whose audio goes straight to them; RTP
  *   packets received, lost and sent by every site since the start (those
  *   gone included), the worst connected site's jitter, the sum of their
  *   bitrates
@@ -1316,6 +1317,7 @@ mcu_rooms_get_totals (McuRooms *self, McuTotals *totals)
           McuPeerStats stats;
 
           mcu_peer_get_stats (((McuParticipant *) value)->peer, &stats);
+          totals->audio_direct += mcu_peer_sends_audio_direct (((McuParticipant *) value)->peer);
           totals->media.packets_received += stats.packets_received;
           totals->media.packets_lost += stats.packets_lost;
           totals->media.packets_sent += stats.packets_sent;

@@ -57,6 +57,7 @@ typedef struct
   guint encoders;       /* Opus */
   guint video_encoders; /* the composites' */
   guint send_dropped;   /* audio packets lost behind a sender thread, closed rooms too */
+  guint audio_direct;   /* sites whose audio goes straight to them */
   McuPeerStats media;
 } McuTotals;
 

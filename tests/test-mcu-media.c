@@ -118,6 +118,13 @@ test_mute (Fixture *f, gconstpointer data)
     g_assert_cmpuint (r->status, ==, 200);
     report = report_of (f, listener);
   }
+  /* A and C, connected all along, get their audio straight from the mcu
+   * (its own SRTP, not through webrtcbin: mcu-opus-send.c) */
+  {
+    g_autoptr (HnTestResponse) metrics = call (f, "GET", "/metrics", NULL);
+
+    g_assert_nonnull (strstr (metrics->body, "\nhoinghi_audio_sites_direct 2\n"));
+  }
   /* unmuted: C is back */
   {
     g_autoptr (HnTestResponse) r = call (f, "POST", mute, "{\"audio\":false}");

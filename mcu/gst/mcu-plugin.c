@@ -7,11 +7,12 @@
 
 #include "mcu-plugin.h"
 #include "mcu-mix-minus.h"
+#include "mcu-opus-send.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
-  return GST_ELEMENT_REGISTER (mcumixminus, plugin);
+  return GST_ELEMENT_REGISTER (mcumixminus, plugin) && GST_ELEMENT_REGISTER (mcuopussend, plugin);
 }
 
 /**

@@ -8,8 +8,8 @@
  * in order; the mixer queues one frame's packets and wakes each thread
  * once. A site keeps at most `backlog` packets waiting and loses
  * its oldest beyond that, as the leaky queue did. A site's send path does
- * not block (webrtcbin sends UDP without waiting, its clock wait off:
- * mcu-webrtc-send.c); if one did, only the
+ * not block (one non-blocking UDP send: mcu-opus-send.c; through
+ * webrtcbin, its clock wait off: mcu-webrtc-send.c); if one did, only the
  * sites of its thread would wait, each losing its own oldest packets.
  * It does block while the site's elements stop (a sink between PAUSED and
  * READY holds its caller): a listener's release therefore waits for a

@@ -3,8 +3,11 @@
 
 #include <gst/gst.h>
 
+#include "mcu-opus-send.h"
+
 G_BEGIN_DECLS
 
 void mcu_webrtc_send_unsynced (GstElement *webrtcbin);
+gboolean mcu_webrtc_send_go_direct (GstElement *webrtcbin, McuOpusSend *audio, GError **error);
 
 G_END_DECLS
