@@ -405,7 +405,7 @@ read_stats (GQuark field, const GValue *value, gpointer user_data)
       self->stats_time = now;
     }
   else if (type == GST_WEBRTC_STATS_OUTBOUND_RTP)
-    self->stats.packets_sent = number (s, "packets-sent");
+    self->stats.packets_sent += number (s, "packets-sent");
   return TRUE;
 }
 
@@ -417,7 +417,16 @@ on_stats (GstPromise *promise, gpointer user_data)
 
   g_mutex_lock (&self->lock);
   if (reply != NULL)
-    gst_structure_foreach (reply, read_stats, self);
+    {
+      guint64 direct = 0;
+
+      /* webrtcbin's streams (video, and audio it forwards), and the audio
+       * sent past it (mcu-opus-send.c) */
+      if (mcu_opus_send_is_direct (self->audio_out))
+        mcu_opus_send_get_sent (self->audio_out, &direct, NULL);
+      self->stats.packets_sent = direct;
+      gst_structure_foreach (reply, read_stats, self);
+    }
   g_mutex_unlock (&self->lock);
   gst_promise_unref (promise);
 }

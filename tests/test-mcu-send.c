@@ -83,11 +83,10 @@ srtp_reader (const guint8 *master, guint32 ssrc, const char *auth)
   g_autoptr (GstBuffer) key = gst_buffer_new_memdup (master, MCU_SRTP_MASTER_LEN);
   g_autoptr (GstCaps) caps = NULL;
 
-  caps = gst_caps_new_simple ("application/x-srtp", "payload", G_TYPE_INT, 111, "ssrc",
-                              G_TYPE_UINT, ssrc, "srtp-key", GST_TYPE_BUFFER, key, "srtp-cipher",
-                              G_TYPE_STRING, "aes-128-icm", "srtp-auth", G_TYPE_STRING, auth,
-                              "srtcp-cipher", G_TYPE_STRING, "aes-128-icm", "srtcp-auth",
-                              G_TYPE_STRING, auth, NULL);
+  caps = gst_caps_new_simple (
+      "application/x-srtp", "payload", G_TYPE_INT, 111, "ssrc", G_TYPE_UINT, ssrc, "srtp-key",
+      GST_TYPE_BUFFER, key, "srtp-cipher", G_TYPE_STRING, "aes-128-icm", "srtp-auth", G_TYPE_STRING,
+      auth, "srtcp-cipher", G_TYPE_STRING, "aes-128-icm", "srtcp-auth", G_TYPE_STRING, auth, NULL);
   gst_harness_set_src_caps (h, g_steal_pointer (&caps));
   return h;
 }
@@ -250,6 +249,14 @@ test_opus_send_forwards_rtp (void)
   gst_harness_push (h, opus_frame (7, 4000));
   gst_harness_push (h, opus_frame (8, 50));
   g_assert_cmpuint (gst_harness_buffers_received (h), ==, 7);
+  {
+    guint64 packets = 0, octets = 0;
+
+    /* RTCP's counts: the payload, 30…35 and 50 bytes */
+    mcu_opus_send_get_sent (send, &packets, &octets);
+    g_assert_cmpuint (packets, ==, 7);
+    g_assert_cmpuint (octets, ==, 30 + 31 + 32 + 33 + 34 + 35 + 50);
+  }
 
   caps = gst_pad_get_current_caps (h->sinkpad);
   g_assert_true (gst_structure_get_uint (gst_caps_get_structure (caps, 0), "ssrc", &caps_ssrc));
@@ -328,8 +335,8 @@ side_init (Side *side, GMainContext *context, gboolean controlling)
   nice_agent_add_local_address (side->agent, &address);
   side->stream = nice_agent_add_stream (side->agent, 1);
   g_signal_connect (side->agent, "component-state-changed", G_CALLBACK (on_state), side);
-  nice_agent_attach_recv (side->agent, side->stream, NICE_COMPONENT_TYPE_RTP, context,
-                          on_receive, side);
+  nice_agent_attach_recv (side->agent, side->stream, NICE_COMPONENT_TYPE_RTP, context, on_receive,
+                          side);
 }
 
 static void
@@ -351,9 +358,9 @@ introduce (Side *from, Side *to)
   g_assert_true (nice_agent_get_local_credentials (from->agent, from->stream, &ufrag, &pwd));
   g_assert_true (nice_agent_set_remote_credentials (to->agent, to->stream, ufrag, pwd));
   candidates = nice_agent_get_local_candidates (from->agent, from->stream, NICE_COMPONENT_TYPE_RTP);
-  g_assert_cmpint (nice_agent_set_remote_candidates (to->agent, to->stream,
-                                                     NICE_COMPONENT_TYPE_RTP, candidates),
-                   >, 0);
+  g_assert_cmpint (
+      nice_agent_set_remote_candidates (to->agent, to->stream, NICE_COMPONENT_TYPE_RTP, candidates),
+      >, 0);
   g_slist_free_full (candidates, (GDestroyNotify) nice_candidate_free);
 }
 
@@ -413,6 +420,12 @@ test_opus_send_direct_over_ice (void)
   g_assert_cmpuint (gst_harness_buffers_received (h), ==, 0);
   g_assert_true (iterate_until (context, NULL, NULL, site.received, 10));
   g_assert_cmpuint (site.received->len, ==, 10);
+  {
+    guint64 packets = 0;
+
+    mcu_opus_send_get_sent (send, &packets, NULL);
+    g_assert_cmpuint (packets, ==, 10);
+  }
 
   reader = srtp_reader (master, mcu_opus_send_get_ssrc (send), "hmac-sha1-80");
   for (guint n = 0; n < 10; n++)

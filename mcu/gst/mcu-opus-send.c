@@ -65,6 +65,9 @@ struct _McuOpusSend
   guint32 last_ts;
   gboolean sent_any;
   gboolean src_started;
+  /* what went out (atomic, pointer-sized: the peer's statistics read them) */
+  gsize packets_sent;
+  gsize octets_sent; /* RTP payload, as RTCP counts it */
 };
 
 enum
@@ -91,8 +94,8 @@ rtp_timestamp (McuOpusSend *self, GstBuffer *buffer)
   GstClockTime running = GST_CLOCK_TIME_NONE;
 
   if (GST_BUFFER_PTS_IS_VALID (buffer) && self->segment.format == GST_FORMAT_TIME)
-    running = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
-                                           GST_BUFFER_PTS (buffer));
+    running
+        = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
   if (GST_CLOCK_TIME_IS_VALID (running))
     return self->ts_base + (guint32) gst_util_uint64_scale_round (running, OPUS_RATE, GST_SECOND);
   return self->sent_any ? self->last_ts + OPUS_FRAME_SAMPLES : self->ts_base;
@@ -127,6 +130,13 @@ packetize (McuOpusSend *self, GstBuffer *buffer, guint8 *packet)
   self->last_ts = ts;
   self->sent_any = TRUE;
   return RTP_HEADER_LEN + payload;
+}
+
+static void
+count_sent (McuOpusSend *self, gsize len)
+{
+  g_atomic_pointer_add (&self->packets_sent, 1);
+  g_atomic_pointer_add (&self->octets_sent, len - RTP_HEADER_LEN);
 }
 
 /* The stream's sticky events on the src pad, before the first forwarded packet. */
@@ -171,11 +181,14 @@ mcu_opus_send_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
     {
       gst_buffer_unref (buffer);
       /* a failed send (the pair gone, a full socket) loses this packet only */
-      if (mcu_srtp_protect (self->srtp, packet, len, sizeof packet, &protected_len))
-        nice_agent_send (self->agent, self->stream_id, self->component_id, (guint) protected_len,
-                         (const char *) packet);
+      if (mcu_srtp_protect (self->srtp, packet, len, sizeof packet, &protected_len)
+          && nice_agent_send (self->agent, self->stream_id, self->component_id,
+                              (guint) protected_len, (const char *) packet)
+                 >= 0)
+        count_sent (self, len);
       return GST_FLOW_OK;
     }
+  count_sent (self, len);
   start_src (self);
   out = gst_buffer_new_memdup (packet, len);
   gst_buffer_copy_into (out, buffer, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
@@ -230,9 +243,8 @@ mcu_opus_send_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
   if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS)
     {
       g_autoptr (GstCaps) caps = gst_caps_new_simple (
-          "application/x-rtp", "media", G_TYPE_STRING, "audio", "clock-rate", G_TYPE_INT,
-          OPUS_RATE, "encoding-name", G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT,
-          (int) self->pt, NULL);
+          "application/x-rtp", "media", G_TYPE_STRING, "audio", "clock-rate", G_TYPE_INT, OPUS_RATE,
+          "encoding-name", G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT, (int) self->pt, NULL);
       GstCaps *filter = NULL;
 
       gst_query_parse_caps (query, &filter);
@@ -320,6 +332,23 @@ mcu_opus_send_is_direct (McuOpusSend *self)
 }
 
 /**
+ * mcu_opus_send_get_sent:
+ * @self: the element
+ * @packets: (out) (optional): RTP packets it sent, either way
+ * @octets: (out) (optional): their payload bytes
+ */
+void
+mcu_opus_send_get_sent (McuOpusSend *self, guint64 *packets, guint64 *octets)
+{
+  g_return_if_fail (MCU_IS_OPUS_SEND (self));
+
+  if (packets != NULL)
+    *packets = (guint64) g_atomic_pointer_get (&self->packets_sent);
+  if (octets != NULL)
+    *octets = (guint64) g_atomic_pointer_get (&self->octets_sent);
+}
+
+/**
  * mcu_opus_send_get_ssrc:
  * @self: the element
  *
@@ -334,8 +363,7 @@ mcu_opus_send_get_ssrc (McuOpusSend *self)
 }
 
 static void
-mcu_opus_send_set_property (GObject *object, guint prop_id, const GValue *value,
-                            GParamSpec *pspec)
+mcu_opus_send_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   McuOpusSend *self = MCU_OPUS_SEND (object);
 

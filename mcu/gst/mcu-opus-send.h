@@ -20,5 +20,6 @@ void mcu_opus_send_go_direct (McuOpusSend *self, NiceAgent *agent, guint stream_
 void mcu_opus_send_go_forward (McuOpusSend *self);
 gboolean mcu_opus_send_is_direct (McuOpusSend *self);
 guint32 mcu_opus_send_get_ssrc (McuOpusSend *self);
+void mcu_opus_send_get_sent (McuOpusSend *self, guint64 *packets, guint64 *octets);
 
 G_END_DECLS

@@ -49,8 +49,7 @@ ctr_crypt (EVP_CIPHER_CTX *ctx, const guint8 *iv, guint8 *data, gsize len)
   int out_len = 0;
 
   return EVP_EncryptInit_ex (ctx, NULL, NULL, NULL, iv) == 1
-         && EVP_EncryptUpdate (ctx, data, &out_len, data, (int) len) == 1
-         && (gsize) out_len == len;
+         && EVP_EncryptUpdate (ctx, data, &out_len, data, (int) len) == 1 && (gsize) out_len == len;
 }
 
 /**
