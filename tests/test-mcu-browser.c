@@ -88,7 +88,9 @@ is_joined (const char *text, gpointer user_data)
                 == 0;
 }
 
-/* The page has received and played audio from the natives. */
+/* The page has received and played audio from the natives, and the
+ * browser took the mcu's RTCP sender reports for it (the mcu sends them
+ * itself, SRTCP of its own: mcu-opus-send.c). */
 static gboolean
 hears_audio (const char *text, gpointer user_data)
 {
@@ -96,7 +98,8 @@ hears_audio (const char *text, gpointer user_data)
 
   return status != NULL
          && json_object_get_int_member_with_default (status, "packetsReceived", 0) > 100
-         && json_object_get_double_member_with_default (status, "audioLevel", 0) > 0.01;
+         && json_object_get_double_member_with_default (status, "audioLevel", 0) > 0.01
+         && json_object_get_int_member_with_default (status, "senderReports", 0) > 0;
 }
 
 /* The page sends its (fake) camera and shows the room's 720p picture. */

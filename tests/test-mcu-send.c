@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <gst/check/gstharness.h>
+#include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/rtp/gstrtpbuffer.h>
 #include <string.h>
 
@@ -75,20 +76,46 @@ make_rtp (guint8 *packet, guint16 seq, guint32 ssrc, guint8 first, gsize payload
   return 12 + payload_len;
 }
 
-/* libsrtp2 reading what the mcu protects, keyed as DTLS-SRTP keys both. */
+/* libsrtp2 reading what the mcu protects, keyed as DTLS-SRTP keys both:
+ * its RTP (@rtcp false) or its RTCP, whose tags are always 80 bits. */
 static GstHarness *
-srtp_reader (const guint8 *master, guint32 ssrc, const char *auth)
+srtp_reader_of (const guint8 *master, guint32 ssrc, const char *auth, gboolean rtcp)
 {
-  GstHarness *h = gst_harness_new_with_padnames ("srtpdec", "rtp_sink", "rtp_src");
+  GstHarness *h = rtcp ? gst_harness_new_with_padnames ("srtpdec", "rtcp_sink", "rtcp_src")
+                       : gst_harness_new_with_padnames ("srtpdec", "rtp_sink", "rtp_src");
   g_autoptr (GstBuffer) key = gst_buffer_new_memdup (master, MCU_SRTP_MASTER_LEN);
   g_autoptr (GstCaps) caps = NULL;
 
-  caps = gst_caps_new_simple (
-      "application/x-srtp", "payload", G_TYPE_INT, 111, "ssrc", G_TYPE_UINT, ssrc, "srtp-key",
-      GST_TYPE_BUFFER, key, "srtp-cipher", G_TYPE_STRING, "aes-128-icm", "srtp-auth", G_TYPE_STRING,
-      auth, "srtcp-cipher", G_TYPE_STRING, "aes-128-icm", "srtcp-auth", G_TYPE_STRING, auth, NULL);
+  caps = gst_caps_new_simple (rtcp ? "application/x-srtcp" : "application/x-srtp", "payload",
+                              G_TYPE_INT, 111, "ssrc", G_TYPE_UINT, ssrc, "srtp-key",
+                              GST_TYPE_BUFFER, key, "srtp-cipher", G_TYPE_STRING, "aes-128-icm",
+                              "srtp-auth", G_TYPE_STRING, auth, "srtcp-cipher", G_TYPE_STRING,
+                              "aes-128-icm", "srtcp-auth", G_TYPE_STRING, "hmac-sha1-80", NULL);
   gst_harness_set_src_caps (h, g_steal_pointer (&caps));
   return h;
+}
+
+static GstHarness *
+srtp_reader (const guint8 *master, guint32 ssrc, const char *auth)
+{
+  return srtp_reader_of (master, ssrc, auth, FALSE);
+}
+
+/* A sender report of @ssrc with @count as its packet count at @packet. */
+static gsize
+make_sr (guint8 *packet, guint32 ssrc, guint32 count)
+{
+  memset (packet, 0, 28);
+  packet[0] = 0x80;
+  packet[1] = 200;
+  packet[3] = 6;
+  packet[4] = (guint8) (ssrc >> 24);
+  packet[5] = (guint8) (ssrc >> 16);
+  packet[6] = (guint8) (ssrc >> 8);
+  packet[7] = (guint8) ssrc;
+  packet[20] = (guint8) (count >> 24);
+  packet[23] = (guint8) count;
+  return 28;
 }
 
 /* Whether @h gives back exactly @plain for @packet. */
@@ -109,20 +136,29 @@ reads_back (GstHarness *h, const guint8 *packet, gsize len, const guint8 *plain,
   return same;
 }
 
+/* A context on a random master key and salt, written to @master. */
+static McuSrtp *
+random_srtp (guint8 *master, guint tag_len)
+{
+  g_autoptr (GError) error = NULL;
+  McuSrtp *srtp;
+
+  for (guint i = 0; i < MCU_SRTP_MASTER_LEN; i++)
+    master[i] = (guint8) g_random_int ();
+  srtp = mcu_srtp_new (master, MCU_SRTP_MASTER_LEN, tag_len, &error);
+  g_assert_no_error (error);
+  return srtp;
+}
+
 static void
 test_srtp_read_by_libsrtp (gconstpointer data)
 {
   guint tag_len = GPOINTER_TO_UINT (data);
   const guint32 ssrc = 0x1234abcd;
   guint8 master[MCU_SRTP_MASTER_LEN];
-  g_autoptr (GError) error = NULL;
-  g_autoptr (McuSrtp) srtp = NULL;
+  g_autoptr (McuSrtp) srtp = random_srtp (master, tag_len);
   GstHarness *h;
 
-  for (guint i = 0; i < sizeof master; i++)
-    master[i] = (guint8) g_random_int ();
-  srtp = mcu_srtp_new (master, sizeof master, tag_len, &error);
-  g_assert_no_error (error);
   h = srtp_reader (master, ssrc, tag_len == 10 ? "hmac-sha1-80" : "hmac-sha1-32");
 
   /* across the wrap of the sequence number: the rollover counter */
@@ -147,6 +183,43 @@ test_srtp_read_by_libsrtp (gconstpointer data)
     memcpy (packet, plain, len);
     g_assert_true (mcu_srtp_protect (srtp, packet, len, sizeof packet, &protected_len));
     packet[30] ^= 0x01;
+    g_assert_false (reads_back (h, packet, protected_len, plain, len));
+  }
+  gst_harness_teardown (h);
+}
+
+static void
+test_srtcp_read_by_libsrtp (void)
+{
+  const guint32 ssrc = 0x0badcafe;
+  guint8 master[MCU_SRTP_MASTER_LEN];
+  /* an RTP tag of 32 bits; SRTCP's stays 80 */
+  g_autoptr (McuSrtp) srtp = random_srtp (master, 4);
+  GstHarness *h;
+
+  h = srtp_reader_of (master, ssrc, "hmac-sha1-32", TRUE);
+  for (guint n = 0; n < 5; n++)
+    {
+      guint8 plain[28], packet[28 + MCU_SRTCP_TRAILER_LEN];
+      gsize len = make_sr (plain, ssrc, n), protected_len = 0;
+
+      memcpy (packet, plain, len);
+      g_assert_true (mcu_srtp_protect_rtcp (srtp, packet, len, sizeof packet, &protected_len));
+      g_assert_cmpuint (protected_len, ==, len + 14);
+      /* the E flag and the index, in the clear */
+      g_assert_cmpuint (packet[len], ==, 0x80);
+      g_assert_cmpuint (packet[len + 3], ==, n);
+      g_assert_true (memcmp (packet + 8, plain + 8, len - 8) != 0);
+      g_assert_true (reads_back (h, packet, protected_len, plain, len));
+    }
+  /* one bit changed: refused */
+  {
+    guint8 plain[28], packet[28 + MCU_SRTCP_TRAILER_LEN];
+    gsize len = make_sr (plain, ssrc, 9), protected_len = 0;
+
+    memcpy (packet, plain, len);
+    g_assert_true (mcu_srtp_protect_rtcp (srtp, packet, len, sizeof packet, &protected_len));
+    packet[12] ^= 0x40;
     g_assert_false (reads_back (h, packet, protected_len, plain, len));
   }
   gst_harness_teardown (h);
@@ -193,6 +266,18 @@ test_srtp_bad_input (void)
   packet[14] = before[14];
   /* no room for the tag */
   g_assert_false (mcu_srtp_protect (srtp, packet, 52, 60, &out_len));
+  g_assert_cmpmem (packet, sizeof packet, before, sizeof before);
+  g_assert_cmpuint (out_len, ==, 12345);
+
+  /* RTCP: not RTCP (an RTP payload type), shorter than its header, no
+   * room for the trailer */
+  make_sr (packet, 42, 0);
+  memcpy (before, packet, sizeof packet);
+  packet[1] = 111;
+  g_assert_false (mcu_srtp_protect_rtcp (srtp, packet, 28, sizeof packet, &out_len));
+  packet[1] = 200;
+  g_assert_false (mcu_srtp_protect_rtcp (srtp, packet, 7, sizeof packet, &out_len));
+  g_assert_false (mcu_srtp_protect_rtcp (srtp, packet, 28, 28 + 13, &out_len));
   g_assert_cmpmem (packet, sizeof packet, before, sizeof before);
   g_assert_cmpuint (out_len, ==, 12345);
 }
@@ -381,14 +466,54 @@ iterate_until (GMainContext *context, gboolean *flag1, gboolean *flag2, GPtrArra
   return FALSE;
 }
 
+/* @bytes, read back by libsrtp2, is the SR of what @send had sent
+ * (@packets packets, 40 bytes of payload) then its SDES with the CNAME. */
+static void
+assert_sender_report (const guint8 *master, McuOpusSend *send, GBytes *bytes, guint packets)
+{
+  guint32 ssrc = mcu_opus_send_get_ssrc (send), sr_ssrc = 0, packet_count = 0, octet_count = 0;
+  GstHarness *reader = srtp_reader_of (master, ssrc, "hmac-sha1-80", TRUE);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  g_autoptr (GstBuffer) plain = NULL;
+  GstRTCPPacket packet;
+  GstRTCPSDESType type = GST_RTCP_SDES_INVALID;
+  guint64 ntp = 0;
+  guint8 len = 0;
+  guint8 *data = NULL;
+  gsize size;
+  const guint8 *protected = g_bytes_get_data (bytes, &size);
+  gint64 seconds_now = g_get_real_time () / G_USEC_PER_SEC + G_GINT64_CONSTANT (2208988800);
+
+  gst_harness_push (reader, gst_buffer_new_memdup (protected, size));
+  plain = gst_harness_pull (reader);
+  g_assert_true (gst_rtcp_buffer_validate (plain));
+  g_assert_true (gst_rtcp_buffer_map (plain, GST_MAP_READ, &rtcp));
+  g_assert_true (gst_rtcp_buffer_get_first_packet (&rtcp, &packet));
+  g_assert_cmpint (gst_rtcp_packet_get_type (&packet), ==, GST_RTCP_TYPE_SR);
+  gst_rtcp_packet_sr_get_sender_info (&packet, &sr_ssrc, &ntp, NULL, &packet_count, &octet_count);
+  g_assert_cmpuint (sr_ssrc, ==, ssrc);
+  g_assert_cmpuint (packet_count, ==, packets);
+  g_assert_cmpuint (octet_count, ==, 40);
+  /* NTP time: seconds since 1900, now */
+  g_assert_cmpint (ABS ((gint64) (ntp >> 32) - seconds_now), <, 60);
+  g_assert_true (gst_rtcp_packet_move_to_next (&packet));
+  g_assert_cmpint (gst_rtcp_packet_get_type (&packet), ==, GST_RTCP_TYPE_SDES);
+  g_assert_true (gst_rtcp_packet_sdes_first_entry (&packet));
+  g_assert_true (gst_rtcp_packet_sdes_get_entry (&packet, &type, &len, &data));
+  g_assert_cmpint (type, ==, GST_RTCP_SDES_CNAME);
+  g_assert_cmpmem (data, len, "mcu@test", 8);
+  gst_rtcp_buffer_unmap (&rtcp);
+  gst_harness_teardown (reader);
+}
+
 static void
 test_opus_send_direct_over_ice (void)
 {
   g_autoptr (GMainContext) context = g_main_context_new ();
   Side mcu = { 0 }, site = { 0 };
   guint8 master[MCU_SRTP_MASTER_LEN];
-  g_autoptr (GError) error = NULL;
   GstHarness *h, *reader;
+  g_autoptr (GBytes) report = NULL;
   McuOpusSend *send;
   gboolean gathered;
 
@@ -402,13 +527,10 @@ test_opus_send_direct_over_ice (void)
   introduce (&site, &mcu);
   g_assert_true (iterate_until (context, &mcu.ready, &site.ready, NULL, 0));
 
-  for (guint i = 0; i < sizeof master; i++)
-    master[i] = (guint8) g_random_int ();
   h = opus_send ();
   send = MCU_OPUS_SEND (h->element);
   mcu_opus_send_go_direct (send, mcu.agent, mcu.stream, NICE_COMPONENT_TYPE_RTP,
-                           mcu_srtp_new (master, sizeof master, 10, &error));
-  g_assert_no_error (error);
+                           random_srtp (master, 10), "mcu@test");
   g_assert_true (mcu_opus_send_is_direct (send));
   /* once only: a later forward is ignored */
   mcu_opus_send_go_forward (send);
@@ -418,14 +540,25 @@ test_opus_send_direct_over_ice (void)
     g_assert_cmpint (gst_harness_push (h, opus_frame (n, 40 + n)), ==, GST_FLOW_OK);
   /* nothing through GStreamer: all of it over the ICE pair, as SRTP */
   g_assert_cmpuint (gst_harness_buffers_received (h), ==, 0);
-  g_assert_true (iterate_until (context, NULL, NULL, site.received, 10));
-  g_assert_cmpuint (site.received->len, ==, 10);
+  /* ten RTP packets and, with the first, the first sender report */
+  g_assert_true (iterate_until (context, NULL, NULL, site.received, 11));
+  g_assert_cmpuint (site.received->len, ==, 11);
   {
     guint64 packets = 0;
 
     mcu_opus_send_get_sent (send, &packets, NULL);
     g_assert_cmpuint (packets, ==, 10);
   }
+  for (guint i = 0; i < site.received->len; i++)
+    {
+      const guint8 *packet = g_bytes_get_data (g_ptr_array_index (site.received, i), NULL);
+
+      /* RFC 5761: RTCP's packet types are 192-223 */
+      if (packet[1] >= 192 && packet[1] <= 223)
+        report = g_ptr_array_steal_index (site.received, i--);
+    }
+  g_assert_nonnull (report);
+  assert_sender_report (master, send, report, 1);
 
   reader = srtp_reader (master, mcu_opus_send_get_ssrc (send), "hmac-sha1-80");
   for (guint n = 0; n < 10; n++)
@@ -463,6 +596,7 @@ main (int argc, char **argv)
                         test_srtp_read_by_libsrtp);
   g_test_add_data_func ("/mcu/srtp/read-by-libsrtp/32", GUINT_TO_POINTER (4),
                         test_srtp_read_by_libsrtp);
+  g_test_add_func ("/mcu/srtp/rtcp-read-by-libsrtp", test_srtcp_read_by_libsrtp);
   g_test_add_func ("/mcu/srtp/bad-input", test_srtp_bad_input);
   g_test_add_func ("/mcu/opus-send/drops-until-told", test_opus_send_drops_until_told);
   g_test_add_func ("/mcu/opus-send/forwards-rtp", test_opus_send_forwards_rtp);

@@ -41,6 +41,9 @@
  *     muted           whether this site's microphone is off
  *     mutedBy         "self", "operator" or null
  *     packetsReceived, bytesReceived   inbound-rtp, kind audio
+ *     senderReports   remote-outbound-rtp, kind audio: the RTCP sender
+ *                     reports the mcu sent for the room's sound (Chromium
+ *                     counts them; Firefox does not: 1 once one came)
  *     audioLevel      0..1: inbound-rtp audioLevel, else the RMS over the
  *                     last second from totalAudioEnergy/totalSamplesDuration
   *     packetsSent, bytesSent           outbound-rtp, kind audio
@@ -163,6 +166,7 @@
   const stats = {
     packetsReceived: 0,
     bytesReceived: 0,
+    senderReports: 0,
     audioLevel: 0,
     packetsSent: 0,
         bytesSent: 0,
@@ -828,6 +832,7 @@
     const pc = session.pc;
     let packetsReceived = 0;
     let bytesReceived = 0;
+    let senderReports = 0;
     let packetsSent = 0;
     let bytesSent = 0;
     let audioLevel = null;
@@ -852,6 +857,8 @@
               && typeof s.totalSamplesDuration === 'number') {
             energy = { e: s.totalAudioEnergy, d: s.totalSamplesDuration };
           }
+        } else if (s.type === 'remote-outbound-rtp') {
+          senderReports += s.reportsSent || (s.remoteTimestamp ? 1 : 0);
         } else if (s.type === 'outbound-rtp') {
           packetsSent += s.packetsSent || 0;
           bytesSent += s.bytesSent || 0;
@@ -866,6 +873,7 @@
     stats.energy = energy;
     stats.packetsReceived = packetsReceived;
     stats.bytesReceived = bytesReceived;
+    stats.senderReports = senderReports;
     stats.packetsSent = packetsSent;
         stats.bytesSent = bytesSent;
     stats.framesSent = framesSent;
@@ -885,7 +893,8 @@
       }
     }
         if (!session.pc) Object.assign(stats, {
-      packetsReceived: 0, bytesReceived: 0, packetsSent: 0, bytesSent: 0, audioLevel: 0,
+      packetsReceived: 0, bytesReceived: 0, senderReports: 0, packetsSent: 0, bytesSent: 0,
+      audioLevel: 0,
       framesSent: 0, framesDecoded: 0,
     });
     const muted = session.selfMuted || session.operatorMuted;
@@ -897,6 +906,7 @@
       mutedBy: session.operatorMuted ? 'operator' : (session.selfMuted ? 'self' : null),
       packetsReceived: stats.packetsReceived,
       bytesReceived: stats.bytesReceived,
+      senderReports: stats.senderReports,
       audioLevel: Math.round(stats.audioLevel * 10000) / 10000,
       packetsSent: stats.packetsSent,
             bytesSent: stats.bytesSent,

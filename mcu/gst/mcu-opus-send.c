@@ -16,8 +16,10 @@
  * RTP back until DTLS is up, and a site's first packet should be the room
  * as it is then.
  *
- * webrtcbin does not see the packets sent directly, so its RTP session
- * sends the site receiver reports but no sender reports for this stream.
+ * webrtcbin does not see the packets sent directly, so the element sends
+ * the stream's RTCP sender reports itself (SRTCP, every 5 s on average as
+ * RFC 3550 has it, under the CNAME webrtcbin uses): a receiver needs them
+ * to play it in sync with the picture and to measure the round trip.
  */
 #define G_LOG_DOMAIN "hoinghi-mcu"
 
@@ -33,6 +35,16 @@
 /* the largest Opus packet (RFC 6716 3.4: 1275 bytes a frame, 2 frames) */
 #define MAX_PAYLOAD 2560
 #define DEFAULT_PT 111
+#define RTCP_SR 200
+#define RTCP_SDES 202
+#define SDES_CNAME 1
+#define SR_LEN 28
+#define MAX_CNAME 64
+/* RFC 3550 6.2: at least 5 s between reports, each wait drawn from half
+ * to one and a half of that so that the sites' reports do not bunch */
+#define REPORT_INTERVAL_US (5 * G_USEC_PER_SEC)
+/* seconds from the NTP epoch (1900) to the Unix one */
+#define NTP_UNIX_OFFSET G_GUINT64_CONSTANT (2208988800)
 
 typedef enum
 {
@@ -56,6 +68,7 @@ struct _McuOpusSend
   guint stream_id;
   guint component_id;
   McuSrtp *srtp;
+  char *cname;
 
   /* the streaming thread's */
   GstSegment segment;
@@ -65,6 +78,7 @@ struct _McuOpusSend
   guint32 last_ts;
   gboolean sent_any;
   gboolean src_started;
+  gint64 next_report; /* monotonic µs; 0: with the first packet */
   /* what went out (atomic, pointer-sized: the peer's statistics read them) */
   gsize packets_sent;
   gsize octets_sent; /* RTP payload, as RTCP counts it */
@@ -159,6 +173,87 @@ start_src (McuOpusSend *self)
   gst_pad_push_event (self->srcpad, gst_event_new_segment (&self->segment));
 }
 
+static void
+put_be32 (guint8 *at, guint32 value)
+{
+  at[0] = (guint8) (value >> 24);
+  at[1] = (guint8) (value >> 16);
+  at[2] = (guint8) (value >> 8);
+  at[3] = (guint8) value;
+}
+
+/* The RTP timestamp of now on the pipeline's clock (that of the last
+ * packet without a clock), as the packets' timestamps are their running
+ * times. */
+static guint32
+rtp_timestamp_now (McuOpusSend *self)
+{
+  g_autoptr (GstClock) clock = gst_element_get_clock (GST_ELEMENT (self));
+  GstClockTime base = gst_element_get_base_time (GST_ELEMENT (self));
+  GstClockTime now;
+
+  if (clock == NULL)
+    return self->last_ts;
+  now = gst_clock_get_time (clock);
+  if (now < base)
+    return self->last_ts;
+  return self->ts_base + (guint32) gst_util_uint64_scale_round (now - base, OPUS_RATE, GST_SECOND);
+}
+
+/* A sender report and the SDES with the CNAME (RFC 3550 6.4.1, 6.5) at
+ * @packet; returns the length. */
+static gsize
+make_report (McuOpusSend *self, guint8 *packet)
+{
+  gint64 real = g_get_real_time ();
+  guint64 seconds = (guint64) real / G_USEC_PER_SEC + NTP_UNIX_OFFSET;
+  guint64 fraction = (((guint64) real % G_USEC_PER_SEC) << 32) / G_USEC_PER_SEC;
+  gsize cname_len = MIN (strlen (self->cname), MAX_CNAME);
+  guint8 *sdes = packet + SR_LEN;
+  gsize sdes_len;
+
+  packet[0] = 0x80; /* version 2, no report blocks */
+  packet[1] = RTCP_SR;
+  packet[2] = 0;
+  packet[3] = SR_LEN / 4 - 1;
+  put_be32 (packet + 4, self->ssrc);
+  put_be32 (packet + 8, (guint32) seconds);
+  put_be32 (packet + 12, (guint32) fraction);
+  put_be32 (packet + 16, rtp_timestamp_now (self));
+  put_be32 (packet + 20, (guint32) g_atomic_pointer_get (&self->packets_sent));
+  put_be32 (packet + 24, (guint32) g_atomic_pointer_get (&self->octets_sent));
+
+  /* header, SSRC, CNAME item, the end of the list, padded to 32 bits */
+  sdes_len = (4 + 4 + 2 + cname_len + 1 + 3) & ~(gsize) 3;
+  memset (sdes, 0, sdes_len);
+  sdes[0] = 0x81; /* version 2, one chunk */
+  sdes[1] = RTCP_SDES;
+  sdes[2] = 0;
+  sdes[3] = (guint8) (sdes_len / 4 - 1);
+  put_be32 (sdes + 4, self->ssrc);
+  sdes[8] = SDES_CNAME;
+  sdes[9] = (guint8) cname_len;
+  memcpy (sdes + 10, self->cname, cname_len);
+  return SR_LEN + sdes_len;
+}
+
+/* The sender report, when it is due. */
+static void
+report_if_due (McuOpusSend *self)
+{
+  guint8 packet[SR_LEN + 12 + MAX_CNAME + MCU_SRTCP_TRAILER_LEN];
+  gint64 now = g_get_monotonic_time ();
+  gsize len, protected_len = 0;
+
+  if (now < self->next_report)
+    return;
+  self->next_report = now + g_random_int_range (REPORT_INTERVAL_US / 2, REPORT_INTERVAL_US * 3 / 2);
+  len = make_report (self, packet);
+  if (mcu_srtp_protect_rtcp (self->srtp, packet, len, sizeof packet, &protected_len))
+    nice_agent_send (self->agent, self->stream_id, self->component_id, (guint) protected_len,
+                     (const char *) packet);
+}
+
 static GstFlowReturn
 mcu_opus_send_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
@@ -185,7 +280,10 @@ mcu_opus_send_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
           && nice_agent_send (self->agent, self->stream_id, self->component_id,
                               (guint) protected_len, (const char *) packet)
                  >= 0)
-        count_sent (self, len);
+        {
+          count_sent (self, len);
+          report_if_due (self);
+        }
       return GST_FLOW_OK;
     }
   count_sent (self, len);
@@ -269,17 +367,20 @@ mcu_opus_send_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
  * @component_id: its RTP component
  * @srtp: (transfer full): the SRTP context made from the session's key for
  *   what the mcu sends
+ * @cname: the CNAME of the mcu's other streams to the site (its sender
+ *   reports carry it)
  *
  * From the next packet on, sends straight to the site.  Once only; a
  * second call (or one after mcu_opus_send_go_forward()) is ignored.
  */
 void
 mcu_opus_send_go_direct (McuOpusSend *self, NiceAgent *agent, guint stream_id, guint component_id,
-                         McuSrtp *srtp)
+                         McuSrtp *srtp, const char *cname)
 {
   g_return_if_fail (MCU_IS_OPUS_SEND (self));
   g_return_if_fail (NICE_IS_AGENT (agent));
   g_return_if_fail (srtp != NULL);
+  g_return_if_fail (cname != NULL);
 
   GST_OBJECT_LOCK (self);
   if (self->mode == MODE_DROP)
@@ -288,6 +389,7 @@ mcu_opus_send_go_direct (McuOpusSend *self, NiceAgent *agent, guint stream_id, g
       self->stream_id = stream_id;
       self->component_id = component_id;
       self->srtp = g_steal_pointer (&srtp);
+      self->cname = g_strdup (cname);
       self->mode = MODE_DIRECT;
     }
   GST_OBJECT_UNLOCK (self);
@@ -404,6 +506,7 @@ mcu_opus_send_finalize (GObject *object)
 
   g_clear_object (&self->agent);
   g_clear_pointer (&self->srtp, mcu_srtp_free);
+  g_free (self->cname);
   G_OBJECT_CLASS (mcu_opus_send_parent_class)->finalize (object);
 }
 

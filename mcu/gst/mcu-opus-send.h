@@ -16,7 +16,7 @@ G_DECLARE_FINAL_TYPE (McuOpusSend, mcu_opus_send, MCU, OPUS_SEND, GstElement)
 GST_ELEMENT_REGISTER_DECLARE (mcuopussend);
 
 void mcu_opus_send_go_direct (McuOpusSend *self, NiceAgent *agent, guint stream_id,
-                              guint component_id, McuSrtp *srtp);
+                              guint component_id, McuSrtp *srtp, const char *cname);
 void mcu_opus_send_go_forward (McuOpusSend *self);
 gboolean mcu_opus_send_is_direct (McuOpusSend *self);
 guint32 mcu_opus_send_get_ssrc (McuOpusSend *self);

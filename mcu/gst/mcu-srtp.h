@@ -11,13 +11,18 @@ G_BEGIN_DECLS
 #define MCU_SRTP_MASTER_LEN (MCU_SRTP_MASTER_KEY_LEN + MCU_SRTP_MASTER_SALT_LEN)
 /* the longest tag: HMAC-SHA1 cut to 80 bits */
 #define MCU_SRTP_MAX_TAG_LEN 10
+/* what SRTCP appends: the E flag and index, then an 80-bit tag */
+#define MCU_SRTCP_TRAILER_LEN (4 + 10)
 
-/* The SRTP key derivation labels (RFC 3711 4.3.1) of what an RTP sender uses. */
+/* The SRTP key derivation labels (RFC 3711 4.3.1). */
 typedef enum
 {
   MCU_SRTP_LABEL_RTP_ENCRYPTION = 0,
   MCU_SRTP_LABEL_RTP_AUTH = 1,
   MCU_SRTP_LABEL_RTP_SALT = 2,
+  MCU_SRTP_LABEL_RTCP_ENCRYPTION = 3,
+  MCU_SRTP_LABEL_RTCP_AUTH = 4,
+  MCU_SRTP_LABEL_RTCP_SALT = 5,
 } McuSrtpLabel;
 
 typedef struct _McuSrtp McuSrtp;
@@ -27,6 +32,8 @@ McuSrtp *mcu_srtp_new (const guint8 *master, gsize master_len, guint tag_len, GE
 void mcu_srtp_free (McuSrtp *srtp);
 guint mcu_srtp_get_tag_len (const McuSrtp *srtp);
 gboolean mcu_srtp_protect (McuSrtp *srtp, guint8 *packet, gsize len, gsize size, gsize *out_len);
+gboolean mcu_srtp_protect_rtcp (McuSrtp *srtp, guint8 *packet, gsize len, gsize size,
+                                gsize *out_len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (McuSrtp, mcu_srtp_free)
 

@@ -14,7 +14,7 @@
  * (mcu-opus-send.c): the SRTP key and the ICE stream are read off the
  * elements webrtcbin made for the site's one (BUNDLE) transport, by their
  * properties: dtlsenc's encoder key and profile, nicesink's agent, stream
- * and component.
+ * and component, and rtpbin's CNAME.
  */
 #define G_LOG_DOMAIN "hoinghi-mcu"
 
@@ -124,15 +124,18 @@ sends_rtp (GstElement *nicesink)
  *   as it was)
  *
  * Hands @audio what it needs to send straight to the site: the SRTP
- * context for what the mcu sends and the ICE stream of the site's one
- * transport.
+ * context for what the mcu sends, the ICE stream of the site's one
+ * transport and the CNAME of webrtcbin's RTP session.
  *
  * Returns: whether @audio now sends directly
  */
 gboolean
 mcu_webrtc_send_go_direct (GstElement *webrtcbin, McuOpusSend *audio, GError **error)
 {
-  g_autoptr (GstElement) dtlsenc = NULL, nicesink = NULL;
+  g_autoptr (GstElement) dtlsenc = NULL, nicesink = NULL, rtpbin = NULL;
+  g_autoptr (GstStructure) sdes = NULL;
+  g_autofree char *fallback_cname = NULL;
+  const char *cname;
   g_autoptr (GstBuffer) key = NULL;
   g_autoptr (GObject) agent = NULL;
   g_autoptr (McuSrtp) srtp = NULL;
@@ -175,7 +178,13 @@ mcu_webrtc_send_go_direct (GstElement *webrtcbin, McuOpusSend *audio, GError **e
   gst_buffer_unmap (key, &map);
   if (srtp == NULL)
     return FALSE;
+  rtpbin = find_one (GST_BIN (webrtcbin), "rtpbin", NULL);
+  if (rtpbin != NULL)
+    g_object_get (rtpbin, "sdes", &sdes, NULL);
+  cname = sdes != NULL ? gst_structure_get_string (sdes, "cname") : NULL;
+  if (cname == NULL)
+    cname = fallback_cname = g_strdup_printf ("hoinghi-%08x", g_random_int ());
   mcu_opus_send_go_direct (audio, NICE_AGENT (agent), stream, NICE_COMPONENT_TYPE_RTP,
-                           g_steal_pointer (&srtp));
+                           g_steal_pointer (&srtp), cname);
   return mcu_opus_send_is_direct (audio);
 }
