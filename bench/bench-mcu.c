@@ -10,7 +10,7 @@
  * and dropped as it comes off the socket.  For each N the room runs in
  * the shared-encoder mode and, with a fresh mcu, in the per-listener mode
  * of the same binary (the Janus AudioBridge design).  After the room
- * settles, a 10 s window gives the mcu's CPU (and its mixer thread's),
+ * settles, a 10 s window gives the mcu's CPU (and its mixer and sender threads'),
  * its encoder count from /metrics, the clients' own CPU, and the fraction
  * of the expected 50 packets a second each site received.
  *
@@ -535,6 +535,7 @@ typedef struct
   guint encoders;
   double realtime;  /* packets received / expected */
   double mixer_cpu; /* the mixer's one streaming thread */
+  double send_cpu;  /* its sender threads: RTP, SRTP and UDP to every site */
   double other_cpu; /* the rest of the machine */
 } Load;
 
@@ -600,13 +601,14 @@ measure_window (BenchHost *host, BenchMcu *mcu, guint n, Load *out)
   GPid pid = hn_test_daemon_get_pid (mcu->daemon);
   g_autoptr (GString) rates = g_string_new (NULL);
   gint64 t0, t1;
-  double mcu0, self0, mixer0, machine0;
+  double mcu0, self0, mixer0, send0, machine0;
   guint packets0, packets;
 
   settle (host, n);
   t0 = g_get_monotonic_time ();
   mcu0 = bench_process_cpu_seconds (pid);
   mixer0 = bench_threads_cpu_seconds (pid, "mcumixminus");
+  send0 = bench_threads_cpu_seconds (pid, "mcu-send");
   machine0 = bench_machine_busy_seconds ();
   self0 = bench_self_cpu_seconds ();
   packets0 = host_packets (host);
@@ -619,14 +621,16 @@ measure_window (BenchHost *host, BenchMcu *mcu, guint n, Load *out)
   t1 = g_get_monotonic_time ();
   out->mcu_cpu = (bench_process_cpu_seconds (pid) - mcu0) / ((t1 - t0) / 1e6);
   out->mixer_cpu = (bench_threads_cpu_seconds (pid, "mcumixminus") - mixer0) / ((t1 - t0) / 1e6);
+  out->send_cpu = (bench_threads_cpu_seconds (pid, "mcu-send") - send0) / ((t1 - t0) / 1e6);
   out->client_cpu = (bench_self_cpu_seconds () - self0) / ((t1 - t0) / 1e6);
   out->other_cpu = MAX (0, (bench_machine_busy_seconds () - machine0) / ((t1 - t0) / 1e6)
                                - out->mcu_cpu - out->client_cpu);
   packets = host_packets (host) - packets0;
   out->realtime = packets / ((double) n * PACKETS_PER_S * (t1 - t0) / 1e6);
   g_printerr ("bench-mcu: window, packets a second / expected:%s; mcu %.3f (mixer thread "
-              "%.3f), clients %.3f, rest of the machine %.3f CPU-s/s\n",
-              rates->str, out->mcu_cpu, out->mixer_cpu, out->client_cpu, out->other_cpu);
+              "%.3f, sending %.3f), clients %.3f, rest of the machine %.3f CPU-s/s\n",
+              rates->str, out->mcu_cpu, out->mixer_cpu, out->send_cpu, out->client_cpu,
+              out->other_cpu);
   if (packets == 0)
     {
       g_printerr ("bench-mcu: no packets in the window\n");
@@ -750,24 +754,26 @@ print_load_table (GArray *sizes, GArray *shared, GArray *own)
            sysconf (_SC_NPROCESSORS_ONLN));
   g_print ("CPU-seconds of hoinghi-mcu per second of audio; %d s window after %d-%d s settling\n",
            WINDOW_S, SETTLE_S, SETTLE_MAX_S);
-  g_print ("       %-37s %-37s\n", "|-------- shared encoders ---------|",
-           "|-------- per-listener (Janus) ----|");
-  g_print ("%6s %8s %6s %6s %4s %6s   %8s %6s %6s %4s %6s %6s   %-13s %s\n", "sites", "CPU/s",
-           "cores", "mixer", "enc", "r-t", "CPU/s", "cores", "mixer", "enc", "r-t", "ratio",
-           "clients", "others");
+  g_print ("       %-44s %-44s\n", "|------------ shared encoders ------------|",
+           "|--------- per-listener (Janus) ----------|");
+  g_print ("%6s %8s %6s %6s %6s %4s %6s   %8s %6s %6s %6s %4s %6s %6s   %-13s %s\n", "sites",
+           "CPU/s", "cores", "mixer", "send", "enc", "r-t", "CPU/s", "cores", "mixer", "send",
+           "enc", "r-t", "ratio", "clients", "others");
   for (guint s = 0; s < sizes->len; s++)
     {
       sh = &g_array_index (shared, Load, s);
       pl = &g_array_index (own, Load, s);
-      g_print ("%6u %8.4f %6.3f %6.3f %4u %6.3f   %8.4f %6.3f %6.3f %4u %6.3f %5.1fx   %.2f / %.2f "
-               "  %.2f / %.2f\n",
+      g_print ("%6u %8.4f %6.3f %6.3f %6.3f %4u %6.3f   %8.4f %6.3f %6.3f %6.3f %4u %6.3f %5.1fx   "
+               "%.2f / %.2f   %.2f / %.2f\n",
                g_array_index (sizes, guint, s), per_audio_second (sh), sh->mcu_cpu, sh->mixer_cpu,
-               sh->encoders, sh->realtime, per_audio_second (pl), pl->mcu_cpu, pl->mixer_cpu,
-               pl->encoders, pl->realtime, per_audio_second (pl) / per_audio_second (sh),
-               sh->client_cpu, pl->client_cpu, sh->other_cpu, pl->other_cpu);
+               sh->send_cpu, sh->encoders, sh->realtime, per_audio_second (pl), pl->mcu_cpu,
+               pl->mixer_cpu, pl->send_cpu, pl->encoders, pl->realtime,
+               per_audio_second (pl) / per_audio_second (sh), sh->client_cpu, pl->client_cpu,
+               sh->other_cpu, pl->other_cpu);
     }
   g_print ("  CPU/s = cores / real-time (r-t: RTP packets the sites received / 50 a site a "
-           "second); mixer = the mixer's one streaming thread;\n  enc = hoinghi_audio_encoders; "
+           "second); mixer = the mixer's one streaming thread;\n  send = its sender thread (RTP, "
+           "SRTP and UDP to every site, the same in both modes); enc = hoinghi_audio_encoders;\n  "
            "clients = this process's cores, others = the rest of the machine's (shared / "
            "per-listener)\n");
   sh = &g_array_index (shared, Load, big);
