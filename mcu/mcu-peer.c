@@ -527,33 +527,34 @@ add_ice_addresses (GstElement *webrtc, const char *const *addresses, GError **er
   return TRUE;
 }
 
-/* The send side: the site's listener pad to the transceiver on m-line 0
- * (the mixer's sender threads keep a slow site's backlog, in place of a
- * queue), the room's composite to the one on m-line 1.  Neither flows
- * before DTLS is up. */
+/* The send side: the site's listener pad to its mcuopussend (the mixer's
+ * sender threads keep a slow site's backlog, in place of a queue), which
+ * sends past webrtcbin or, where it cannot, to the transceiver on m-line
+ * 0; the room's composite to the one on m-line 1.  Neither flows before
+ * DTLS is up. */
 static void
 build_send (McuPeer *self)
 {
   g_autofree char *name = g_strdup_printf ("listen_%u", self->index);
   g_autoptr (GstCaps) audio_caps = gst_caps_from_string (AUDIO_CAPS);
   g_autoptr (GstCaps) video_caps = gst_caps_from_string (VIDEO_CAPS);
-  g_autoptr (GstPad) pay_sink = NULL, pay_src = NULL, audio_sink = NULL;
+  g_autoptr (GstPad) out_sink = NULL, out_src = NULL, audio_sink = NULL;
   g_autoptr (GstWebRTCRTPTransceiver) audio = NULL, video = NULL;
   /* a preview only receives */
   GstWebRTCRTPTransceiverDirection direction = self->monitor
                                                    ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY
                                                    : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV;
-  GstElement *pay;
+  GstElement *out;
 
-  pay = add_element (self, "mcuopussend");
-  g_object_set (pay, "pt", OPUS_PT, NULL);
-  self->audio_out = MCU_OPUS_SEND (pay);
+  out = add_element (self, "mcuopussend");
+  g_object_set (out, "pt", OPUS_PT, NULL);
+  self->audio_out = MCU_OPUS_SEND (out);
 
   audio_sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
   g_object_get (audio_sink, "transceiver", &audio, NULL);
   g_object_set (audio, "codec-preferences", audio_caps, "direction", direction, NULL);
-  pay_src = gst_element_get_static_pad (pay, "src");
-  gst_pad_link (pay_src, audio_sink);
+  out_src = gst_element_get_static_pad (out, "src");
+  gst_pad_link (out_src, audio_sink);
 
   /* linked once the answer says which of the offered codecs the site
    * takes: the offer must list them all */
@@ -562,8 +563,8 @@ build_send (McuPeer *self)
   g_object_set (video, "codec-preferences", video_caps, "direction", direction, NULL);
 
   self->listen_pad = gst_element_request_pad_simple (self->mixer, name);
-  pay_sink = gst_element_get_static_pad (pay, "sink");
-  gst_pad_link (self->listen_pad, pay_sink);
+  out_sink = gst_element_get_static_pad (out, "sink");
+  gst_pad_link (self->listen_pad, out_sink);
 }
 
 /**
