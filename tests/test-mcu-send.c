@@ -230,7 +230,7 @@ test_srtp_bad_input (void)
 {
   guint8 master[MCU_SRTP_MASTER_LEN] = { 1, 2, 3 };
   g_autoptr (McuSrtp) srtp = NULL;
-  guint8 packet[64], before[64];
+  guint8 packet[64] = { 0 }, before[64];
   gsize out_len = 12345;
   g_autoptr (GError) error = NULL;
 
