@@ -24,13 +24,15 @@
 double
 mcu_mix_level_dbov (const gint16 *samples, gsize n)
 {
-  double energy = 0;
+  /* in integers, exact and without a floating-point chain per sample
+   * (every site's frame, every 20 ms): 2^30 a sample at most */
+  gint64 energy = 0;
 
   for (gsize i = 0; i < n; i++)
-    energy += (double) samples[i] * samples[i];
+    energy += (gint32) samples[i] * samples[i];
   if (n == 0 || energy == 0)
     return MCU_MIX_SILENCE_DB;
-  return MAX (MCU_MIX_SILENCE_DB, 10 * log10 (energy / n / (32768.0 * 32768.0)));
+  return MAX (MCU_MIX_SILENCE_DB, 10 * log10 ((double) energy / n / (32768.0 * 32768.0)));
 }
 
 /**

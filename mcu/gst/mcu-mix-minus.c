@@ -169,9 +169,12 @@ encode (McuMixMinus *self, OpusEncoder *encoder, const gint16 *pcm, guchar *pack
   return size <= 2 ? 0 : size;
 }
 
-/* Each listener gets its own buffer even of the shared packet: 150 buffers
- * sharing one memory made every listener's thread contend on it (its
- * parent tracking) for a copy of ~100 bytes saved. */
+/* The listeners of the shared packet share its one buffer (each gets a
+ * ref).  With a thread per listener (the leaky queues, before the sender
+ * threads) and rtpopuspay wrapping it, 150 buffers sharing one memory had
+ * contended on its parent tracking; a room's one sender thread, reading
+ * it in mcuopussend, does not (bench-mcu: 150 copies a frame were a sixth
+ * of the mixer's thread). */
 static GstBuffer *
 packet_buffer (const guchar *packet, gsize size, GstBuffer *timing)
 {
@@ -367,6 +370,7 @@ feed_listeners (McuMixMinus *self, GstBuffer *timing, GArray *contributions, GPt
   guchar shared_packet[MAX_PACKET], own_packet[MAX_PACKET];
   gsize shared_size = 0;
   gboolean shared_done = FALSE;
+  g_autoptr (GstBuffer) shared_buffer = NULL;
   gboolean share;
 
   GST_OBJECT_LOCK (self);
@@ -404,10 +408,12 @@ feed_listeners (McuMixMinus *self, GstBuffer *timing, GArray *contributions, GPt
                 self->shared = encoder_new (self);
               if (self->shared != NULL)
                 shared_size = encode (self, self->shared, self->full, shared_packet);
+              if (shared_size > 0)
+                shared_buffer = packet_buffer (shared_packet, shared_size, timing);
               shared_done = TRUE;
             }
-          if (shared_size > 0)
-            deliver (self, pad, listener, packet_buffer (shared_packet, shared_size, timing));
+          if (shared_buffer != NULL)
+            deliver (self, pad, listener, gst_buffer_ref (shared_buffer));
         }
     }
   if (self->senders != NULL)
