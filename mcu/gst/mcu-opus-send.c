@@ -100,8 +100,15 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
 G_DEFINE_FINAL_TYPE (McuOpusSend, mcu_opus_send, GST_TYPE_ELEMENT)
 GST_ELEMENT_REGISTER_DEFINE (mcuopussend, "mcuopussend", GST_RANK_NONE, MCU_TYPE_OPUS_SEND);
 
-/* The RTP timestamp of @buffer: its running time at 48 kHz, or the frame
- * after the last one when it has no time. */
+/* The RTP timestamp of a running time: the stream's clock is the pipeline's. */
+static guint32
+rtp_time (McuOpusSend *self, GstClockTime running)
+{
+  return self->ts_base + (guint32) gst_util_uint64_scale_round (running, OPUS_RATE, GST_SECOND);
+}
+
+/* The RTP timestamp of @buffer: its running time, or the frame after the
+ * last one when it has no time. */
 static guint32
 rtp_timestamp (McuOpusSend *self, GstBuffer *buffer)
 {
@@ -111,7 +118,7 @@ rtp_timestamp (McuOpusSend *self, GstBuffer *buffer)
     running
         = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
   if (GST_CLOCK_TIME_IS_VALID (running))
-    return self->ts_base + (guint32) gst_util_uint64_scale_round (running, OPUS_RATE, GST_SECOND);
+    return rtp_time (self, running);
   return self->sent_any ? self->last_ts + OPUS_FRAME_SAMPLES : self->ts_base;
 }
 
@@ -129,16 +136,9 @@ packetize (McuOpusSend *self, GstBuffer *buffer, guint8 *packet)
   packet[0] = 0x80; /* version 2, no padding, extension or CSRC */
   /* the marker begins the stream (RFC 7587 4.2: a talkspurt) */
   packet[1] = (guint8) (self->pt | (self->sent_any ? 0 : 0x80));
-  packet[2] = (guint8) (self->seq >> 8);
-  packet[3] = (guint8) self->seq;
-  packet[4] = (guint8) (ts >> 24);
-  packet[5] = (guint8) (ts >> 16);
-  packet[6] = (guint8) (ts >> 8);
-  packet[7] = (guint8) ts;
-  packet[8] = (guint8) (self->ssrc >> 24);
-  packet[9] = (guint8) (self->ssrc >> 16);
-  packet[10] = (guint8) (self->ssrc >> 8);
-  packet[11] = (guint8) self->ssrc;
+  GST_WRITE_UINT16_BE (packet + 2, self->seq);
+  GST_WRITE_UINT32_BE (packet + 4, ts);
+  GST_WRITE_UINT32_BE (packet + 8, self->ssrc);
   gst_buffer_extract (buffer, 0, packet + RTP_HEADER_LEN, payload);
   self->seq++;
   self->last_ts = ts;
@@ -173,15 +173,6 @@ start_src (McuOpusSend *self)
   gst_pad_push_event (self->srcpad, gst_event_new_segment (&self->segment));
 }
 
-static void
-put_be32 (guint8 *at, guint32 value)
-{
-  at[0] = (guint8) (value >> 24);
-  at[1] = (guint8) (value >> 16);
-  at[2] = (guint8) (value >> 8);
-  at[3] = (guint8) value;
-}
-
 /* The RTP timestamp of now on the pipeline's clock (that of the last
  * packet without a clock), as the packets' timestamps are their running
  * times. */
@@ -197,7 +188,7 @@ rtp_timestamp_now (McuOpusSend *self)
   now = gst_clock_get_time (clock);
   if (now < base)
     return self->last_ts;
-  return self->ts_base + (guint32) gst_util_uint64_scale_round (now - base, OPUS_RATE, GST_SECOND);
+  return rtp_time (self, now - base);
 }
 
 /* A sender report and the SDES with the CNAME (RFC 3550 6.4.1, 6.5) at
@@ -216,12 +207,12 @@ make_report (McuOpusSend *self, guint8 *packet)
   packet[1] = RTCP_SR;
   packet[2] = 0;
   packet[3] = SR_LEN / 4 - 1;
-  put_be32 (packet + 4, self->ssrc);
-  put_be32 (packet + 8, (guint32) seconds);
-  put_be32 (packet + 12, (guint32) fraction);
-  put_be32 (packet + 16, rtp_timestamp_now (self));
-  put_be32 (packet + 20, (guint32) g_atomic_pointer_get (&self->packets_sent));
-  put_be32 (packet + 24, (guint32) g_atomic_pointer_get (&self->octets_sent));
+  GST_WRITE_UINT32_BE (packet + 4, self->ssrc);
+  GST_WRITE_UINT32_BE (packet + 8, (guint32) seconds);
+  GST_WRITE_UINT32_BE (packet + 12, (guint32) fraction);
+  GST_WRITE_UINT32_BE (packet + 16, rtp_timestamp_now (self));
+  GST_WRITE_UINT32_BE (packet + 20, (guint32) g_atomic_pointer_get (&self->packets_sent));
+  GST_WRITE_UINT32_BE (packet + 24, (guint32) g_atomic_pointer_get (&self->octets_sent));
 
   /* header, SSRC, CNAME item, the end of the list, padded to 32 bits */
   sdes_len = (4 + 4 + 2 + cname_len + 1 + 3) & ~(gsize) 3;
@@ -230,7 +221,7 @@ make_report (McuOpusSend *self, guint8 *packet)
   sdes[1] = RTCP_SDES;
   sdes[2] = 0;
   sdes[3] = (guint8) (sdes_len / 4 - 1);
-  put_be32 (sdes + 4, self->ssrc);
+  GST_WRITE_UINT32_BE (sdes + 4, self->ssrc);
   sdes[8] = SDES_CNAME;
   sdes[9] = (guint8) cname_len;
   memcpy (sdes + 10, self->cname, cname_len);

@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include <gst/gst.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
@@ -51,7 +52,7 @@ struct _McuSrtp
   gboolean started;
   guint32 roc;
   guint16 last_seq;
-  guint32 srtcp_index; /* the next SRTCP packet's */
+  guint32 srtcp_index; /* the next SRTCP packet's (31 bits) */
 };
 
 /* AES in counter mode from a 16-byte IV, over @len bytes in place. */
@@ -227,7 +228,7 @@ header_len (const guint8 *packet, gsize len)
     {
       if (len < header + 4)
         return 0;
-      header += 4 + 4 * (((gsize) packet[header + 2] << 8) | packet[header + 3]);
+      header += 4 + 4 * (gsize) GST_READ_UINT16_BE (packet + header + 2);
     }
   return header <= len ? header : 0;
 }
@@ -256,16 +257,13 @@ mcu_srtp_protect (McuSrtp *self, guint8 *packet, gsize len, gsize size, gsize *o
 
   if (header == 0 || size < len + self->tag_len)
     return FALSE;
-  seq = (guint16) ((packet[2] << 8) | packet[3]);
+  seq = GST_READ_UINT16_BE (packet + 2);
   /* a sequence number far below the last one has wrapped */
   roc = self->roc;
   if (self->started && seq < self->last_seq && self->last_seq - seq > 0x8000)
     roc++;
   packet_iv (&self->rtp, packet + 8, ((guint64) roc << 16) | seq, iv);
-  roc_be[0] = (guint8) (roc >> 24);
-  roc_be[1] = (guint8) (roc >> 16);
-  roc_be[2] = (guint8) (roc >> 8);
-  roc_be[3] = (guint8) roc;
+  GST_WRITE_UINT32_BE (roc_be, roc);
   /* the tag covers the packet and the rollover counter (4.2) */
   if (!ctr_crypt (self->rtp.cipher, iv, packet + header, len - header)
       || !authenticate (&self->rtp, packet, len, roc_be, packet + len, self->tag_len))
@@ -295,16 +293,13 @@ gboolean
 mcu_srtp_protect_rtcp (McuSrtp *self, guint8 *packet, gsize len, gsize size, gsize *out_len)
 {
   guint8 iv[16], e_index[4];
-  guint32 index = self->srtcp_index & 0x7fffffff;
+  guint32 index = self->srtcp_index;
 
   if (len < RTCP_HEADER_LEN || (packet[0] >> 6) != 2 || packet[1] < 192 || packet[1] > 223
       || size < len + MCU_SRTCP_TRAILER_LEN)
     return FALSE;
   packet_iv (&self->rtcp, packet + 4, index, iv);
-  e_index[0] = (guint8) (0x80 | (index >> 24));
-  e_index[1] = (guint8) (index >> 16);
-  e_index[2] = (guint8) (index >> 8);
-  e_index[3] = (guint8) index;
+  GST_WRITE_UINT32_BE (e_index, 0x80000000 | index);
   if (!ctr_crypt (self->rtcp.cipher, iv, packet + RTCP_HEADER_LEN, len - RTCP_HEADER_LEN))
     return FALSE;
   memcpy (packet + len, e_index, sizeof e_index);

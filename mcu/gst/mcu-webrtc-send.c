@@ -33,13 +33,19 @@ webrtc_send_error_quark (void)
   return g_quark_from_static_string ("mcu-webrtc-send-error");
 }
 
-static void
-on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user_data)
+static gboolean
+is_made_by (GstElement *element, const char *factory_name)
 {
   GstElementFactory *factory = gst_element_get_factory (element);
 
-  if (factory != NULL
-      && g_str_equal (gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)), "clocksync"))
+  return factory != NULL
+         && g_str_equal (gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)), factory_name);
+}
+
+static void
+on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user_data)
+{
+  if (is_made_by (element, "clocksync"))
     g_object_set (element, "sync", FALSE, NULL);
 }
 
@@ -57,15 +63,6 @@ mcu_webrtc_send_unsynced (GstElement *webrtcbin)
   g_return_if_fail (GST_IS_BIN (webrtcbin));
 
   g_signal_connect (webrtcbin, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
-}
-
-static gboolean
-is_made_by (GstElement *element, const char *factory_name)
-{
-  GstElementFactory *factory = gst_element_get_factory (element);
-
-  return factory != NULL
-         && g_str_equal (gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)), factory_name);
 }
 
 /* The one element of @factory_name in @bin, at any depth, that
